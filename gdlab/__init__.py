@@ -1,0 +1,1 @@
+"""gdlab: the helper package of the gdlab gradient-descent course (being assembled)."""
