@@ -1,0 +1,52 @@
+"""Every notebook runs, and every stored number in the solutions is still true.
+
+nbval compares outputs cell by cell, so it has to run in its own pytest process: solutions
+are checked strictly (stored outputs must match a fresh run, after the sanitizer has masked
+addresses and widget ids), lessons laxly (they carry no outputs; they only have to run, with
+the check cells expected to raise because nothing is solved yet).
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED_LESSONS = [f"{n:02d}" for n in range(11)]
+
+
+def _notebooks(folder):
+    return sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def _run_nbval(paths, *mode):
+    cmd = [
+        sys.executable, "-m", "pytest", *mode,
+        "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
+        "-p", "no:cacheprovider", "-q", "--durations=0",
+        "-n", "2", "--dist", "loadfile",
+        *map(str, paths),
+    ]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    # Show nbval's own report (with per-cell durations) whatever happens.
+    print(result.stdout[-20000:])
+    print(result.stderr[-5000:], file=sys.stderr)
+    return result
+
+
+@pytest.mark.parametrize("folder", ["solutions", "lessons"])
+def test_every_lesson_exists(folder):
+    present = [p.name[:2] for p in _notebooks(folder)]
+    assert present == EXPECTED_LESSONS, f"{folder}/ holds lessons {present}"
+
+
+@pytest.mark.slow
+def test_solutions_reproduce_their_stored_outputs():
+    result = _run_nbval(_notebooks("solutions"), "--nbval")
+    assert result.returncode == 0, "nbval found differences in solutions/ (see output above)"
+
+
+@pytest.mark.slow
+def test_lessons_run_from_top_to_bottom():
+    result = _run_nbval(_notebooks("lessons"), "--nbval-lax")
+    assert result.returncode == 0, "a released lesson fails to run (see output above)"
