@@ -1,0 +1,163 @@
+"""What every optimizer shares: argument checking, dtype rules, the step counter, the lr.
+
+An optimizer here is a small object with a ``step(x, grad) -> new x`` method. It keeps
+its running buffers (momentum, squared-gradient averages, ...) between calls, so the
+same object must be fed the same parameter vector every step; ``reset()`` forgets them.
+"""
+import math
+import numbers
+
+import numpy as np
+
+
+# --------------------------------------------------------------------------- validation
+def _check_real(value, name):
+    """Reject things that are not real numbers, with a TypeError that says what came in."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} "
+                        f"of type {type(value).__name__}")
+    return float(value)
+
+
+def check_nonneg(value, label):
+    """``label`` is the PyTorch-style prefix, e.g. "momentum value" -> "Invalid momentum value: -1"."""
+    value = _check_real(value, label.split()[0])
+    if not value >= 0.0 or math.isinf(value):  # `not >=` also catches nan
+        raise ValueError(f"Invalid {label}: {value} (must be a finite number >= 0)")
+    return value
+
+
+def check_beta(value, index):
+    value = _check_real(value, f"betas[{index}]")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"Invalid beta parameter at index {index}: {value} "
+                         "(each beta must satisfy 0 <= beta < 1)")
+    return value
+
+
+def check_lr(lr):
+    """A learning rate is a finite float >= 0 or a schedule (callable step -> lr)."""
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a float or a schedule (a callable step -> lr), "
+                        f"got {lr!r} of type {type(lr).__name__}")
+    lr = float(lr)
+    if not lr >= 0.0 or math.isinf(lr):
+        raise ValueError(f"Invalid learning rate: {lr} (must be a finite number >= 0, "
+                         "or a schedule such as gdlab.schedules.cosine(...))")
+    return lr
+
+
+def as_float_array(x, name="x"):
+    """Turn lists/scalars into arrays; ints become float64, float32 stays float32."""
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == np.bool_):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    return arr
+
+
+# --------------------------------------------------------------------------- base class
+class Optimizer:
+    """Base class: subclasses implement ``_update(x, g, lr) -> new array``.
+
+    ``x`` and ``g`` handed to ``_update`` are already validated arrays of the same shape
+    and dtype; ``x`` may alias the caller's array, so ``_update`` must write its result
+    into a fresh array (``np.empty_like``/out=) and never into ``x`` or ``g``.
+    ``self.t`` is the number of steps already taken, so inside ``_update`` the current
+    step is ``t = self.t + 1`` (PyTorch counts steps from 1).
+    """
+
+    needs_hessian = False
+    _buffer_names = ()  # names shown in .state, in this order
+
+    def __init__(self, *, lr):
+        self.lr = check_lr(lr)
+        self.reset()
+
+    # -- lr --------------------------------------------------------------------------
+    @property
+    def current_lr(self):
+        """The learning rate the NEXT step will use (a schedule is evaluated at ``self.t``)."""
+        if not callable(self.lr):
+            return self.lr
+        value = self.lr(self.t)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at step {self.t}; "
+                            "a schedule must return a float") from None
+        if not value >= 0.0 or math.isinf(value):
+            raise ValueError(f"Invalid learning rate: {value} returned by the schedule "
+                             f"{self.lr!r} at step {self.t} (must be finite and >= 0)")
+        return value
+
+    # -- state -----------------------------------------------------------------------
+    def reset(self):
+        """Forget every buffer and set the step count back to 0 (hyperparameters stay)."""
+        self.t = 0
+        self._shape = None
+        self._dtype = None
+        self._buffers = {}
+
+    @property
+    def state(self):
+        """``{"step": t, <buffer name>: array, ...}``; the arrays are the live buffers."""
+        state = {"step": self.t}
+        for name in self._buffer_names:
+            if name in self._buffers:
+                state[name] = self._buffers[name]
+        return state
+
+    # -- step ------------------------------------------------------------------------
+    def _prepare(self, x, grad):
+        x = as_float_array(x, "x")
+        g = np.asarray(grad)
+        if g.shape != x.shape:
+            raise ValueError(f"grad has shape {g.shape} but x has shape {x.shape}; "
+                             "they must match")
+        g = as_float_array(g, "grad").astype(x.dtype, copy=False)
+        if self._shape is None:
+            self._shape, self._dtype = x.shape, x.dtype
+        elif x.shape != self._shape or x.dtype != self._dtype:
+            raise ValueError(
+                f"this {type(self).__name__} holds state for x of shape {self._shape} and dtype "
+                f"{self._dtype}, but got x of shape {x.shape} and dtype {x.dtype}; use one "
+                "optimizer per parameter vector, or call opt.reset() before switching")
+        return x, g
+
+    def _buffer(self, name, x, fill=0.0):
+        """The named buffer, created (same shape/dtype as x) on first use."""
+        buf = self._buffers.get(name)
+        if buf is None:
+            buf = np.full_like(x, fill)
+            self._buffers[name] = buf
+        return buf
+
+    def step(self, x, grad):
+        """Take one update from ``x`` with gradient ``grad``; return the NEW parameters.
+
+        Neither ``x`` nor ``grad`` is modified. Lists are accepted and converted.
+        """
+        x, g = self._prepare(x, grad)
+        lr = self.current_lr
+        new = self._update(x, g, lr)
+        self.t += 1
+        return new
+
+    def _update(self, x, g, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- repr ------------------------------------------------------------------------
+    def _hyperparameters(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in {"lr": self.lr,
+                                                   **self._hyperparameters()}.items())
+        return f"{type(self).__name__}({args})"

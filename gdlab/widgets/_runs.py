@@ -1,0 +1,83 @@
+"""Running short descents for dashboards, stopping cleanly when they blow up.
+
+A dashboard's run is short (at most a few hundred updates) and must stop as soon as it
+leaves any sensible region, both to report *when* it diverged and to keep huge coordinates
+away from the renderer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Run:
+    path: np.ndarray          # (n + 1, d) iterates, start included
+    loss: np.ndarray          # (n + 1,) objective values along the path
+    left_at: int | None       # update index at which the run blew up / escaped, else None
+    escaped_downhill: bool    # True when it left while the loss was falling (unbounded f)
+
+    @property
+    def n_updates(self):
+        return len(self.path) - 1
+
+    @property
+    def diverged(self):
+        return self.left_at is not None and not self.escaped_downhill
+
+
+def iterate(step, x0, steps, *, center, far, f):
+    """Apply ``x <- step(k, x)`` for k = 0..steps-1 from ``x0``.
+
+    Stops before recording an iterate that is non-finite or farther than ``far`` from
+    ``center`` in any coordinate (the run then "left" at that update index, 1-based).
+    ``f`` evaluates the objective on a (d, n) array of points for the loss curve.
+    """
+    x = np.array(x0, dtype=float).reshape(-1)
+    d = x.size
+    path = np.empty((steps + 1, d))
+    path[0] = x
+    left_at = None
+    center = np.asarray(center, dtype=float)
+    n = 0
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            x = np.asarray(step(k, x), dtype=float).reshape(-1)
+            if not np.all(np.isfinite(x)) or np.max(np.abs(x - center)) > far:
+                left_at = k + 1
+                break
+            n = k + 1
+            path[n] = x
+        path = path[: n + 1]
+        loss = np.asarray(f(path.T), dtype=float).reshape(-1)
+        escaped = False
+        if left_at is not None:
+            # Leaving with a loss far below where we started means an unbounded-below
+            # surface (a saddle) was escaped, not that the step size blew up.
+            try:
+                last = float(np.asarray(f(x.reshape(d, 1))).reshape(-1)[0])
+            except Exception:
+                last = np.nan
+            escaped = bool(np.isfinite(last) and last < loss[0])
+    return Run(path, loss, left_at, escaped)
+
+
+def gradient_descent(grad, f, x0, lr, steps, *, center, far):
+    """Plain gradient descent x_{k+1} = x_k - lr * grad(x_k), with blow-up detection."""
+    def step(k, x):
+        return x - lr * np.asarray(grad(x), dtype=float).reshape(-1)
+    return iterate(step, x0, steps, center=center, far=far, f=f)
+
+
+def optimizer_run(objective, optimizer, x0, steps, *, center, far):
+    """A gdlab.optim optimizer on an objective (Newton gets the Hessian)."""
+    optimizer.reset()
+    needs_h = getattr(optimizer, "needs_hessian", False)
+
+    def step(k, x):
+        g = objective.grad(x)
+        if needs_h:
+            return optimizer.step(x, g, hess=objective.hess(x), fun=objective.f)
+        return optimizer.step(x, g)
+    return iterate(step, x0, steps, center=center, far=far, f=objective.f)
