@@ -372,18 +372,18 @@ def plateau():
 # --------------------------------------------------------------------------------------
 def _quadratic_1d(a, b, name, params, formula):
     # The 1-D quadratic is elementwise like every 1-D objective.
-    crit = [[b / a]] if a != 0 else []
+    center = b / a if a != 0 else 0.0
+    crit = [[center]] if a != 0 else []
     return Objective(
         name, 1, lambda x: 0.5 * a * x * x - b * x, lambda x: a * x - b,
         lambda x: np.full_like(x, a),
-        bounds=[((b / a if a else 0.0) - 3.0, (b / a if a else 0.0) + 3.0)],
-        start=[(b / a if a else 0.0) + 2.5],
+        bounds=[(center - 3.0, center + 3.0)], start=[center + 2.5],
         minimizers=crit if a > 0 else [], maximizers=crit if a < 0 else [],
-        smoothness=abs(a), strong_convexity=a if a > 0 else None,
+        smoothness=abs(a) if a != 0 else None, strong_convexity=a if a > 0 else None,
         params=params, formula=formula)
 
 
-def quadratic(A, b=None, *, _name="quadratic", _params=None):
+def quadratic(A, b=None):
     r"""The quadratic f(x) = 1/2 x^T A x - b^T x with a symmetric matrix A.
 
     grad f(x) = A x - b and hess f(x) = A. If A is positive definite the unique minimizer
@@ -397,6 +397,11 @@ def quadratic(A, b=None, *, _name="quadratic", _params=None):
       A: symmetric (d, d) matrix (array-like).
       b: vector of length d (default zeros).
     """
+    return _quadratic(A, b, "quadratic", None)
+
+
+def _quadratic(A, b, _name, _params):
+    # shared by quadratic() and ill_conditioned(), which names itself and its parameters
     try:
         A = np.array(A, dtype=np.float64)
     except (TypeError, ValueError):
@@ -494,8 +499,7 @@ def ill_conditioned(kappa, dim=2, angle=0.0):
     c, s = math.cos(angle), math.sin(angle)
     R[:2, :2] = [[c, -s], [s, c]]
     A = R @ np.diag(eig) @ R.T
-    obj = quadratic(A, _name="ill_conditioned",
-                    _params={"kappa": kappa, "dim": dim, "angle": angle})
+    obj = _quadratic(A, None, "ill_conditioned", {"kappa": kappa, "dim": dim, "angle": angle})
     obj.formula = (f"f(x, y) = (x² + {kappa:g} y²)/2" if dim == 2 and angle == 0
                    else f"f(x) = ½ xᵀAx, κ(A) = {kappa:g}")
     # Exact values instead of eigvalsh's rounding: the tests compare against kappa.
@@ -795,6 +799,24 @@ _EXAMPLE_A = [[3.0, 1.0], [1.0, 2.0]]
 _EXAMPLE_B = [1.0, -1.0]
 
 
+# Factories by name; ``quadratic`` and ``ill_conditioned`` have required arguments, so
+# their entries are fixed examples.
+_FACTORIES = {
+    "parabola": parabola,
+    "quadratic": lambda: quadratic(_EXAMPLE_A, _EXAMPLE_B),
+    "ill_conditioned": lambda: ill_conditioned(10.0),
+    "rosenbrock": rosenbrock,
+    "beale": beale,
+    "himmelblau": himmelblau,
+    "booth": booth,
+    "saddle": saddle,
+    "monkey_saddle": monkey_saddle,
+    "wavy": wavy,
+    "plateau": plateau,
+    "rastrigin": rastrigin,
+}
+
+
 def catalog():
     """All objectives with their default arguments, as a dict name -> Objective.
 
@@ -802,10 +824,7 @@ def catalog():
     examples ``quadratic([[3, 1], [1, 2]], [1, -1])`` and ``ill_conditioned(kappa=10)``.
     A fresh set of objects is built on every call.
     """
-    objs = [parabola(), quadratic(_EXAMPLE_A, _EXAMPLE_B), ill_conditioned(10.0),
-            rosenbrock(), beale(), himmelblau(), booth(), saddle(), monkey_saddle(), wavy(),
-            plateau(), rastrigin()]
-    return {o.name: o for o in objs}
+    return {name: make() for name, make in _FACTORIES.items()}
 
 
 def get(name):
@@ -817,8 +836,7 @@ def get(name):
         raise TypeError(f"Invalid objective name: {name!r} (expected a string such as "
                         "'rosenbrock')")
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    objs = catalog()
-    if key not in objs:
+    if key not in _FACTORIES:
         raise ValueError(f"Unknown objective: {name!r} (valid names: "
-                         f"{', '.join(sorted(objs))})")
-    return objs[key]
+                         f"{', '.join(sorted(_FACTORIES))})")
+    return _FACTORIES[key]()

@@ -5,9 +5,10 @@ Every model has ``init_params(seed=0, *, n_features=None) -> params`` (shape (n_
 ``loss_and_grad(params, X, y)`` and ``predict(params, X)``. Gradients are written out by
 hand and vectorised; the tests compare each one with finite differences.
 
->>> import numpy as np, gdlab
->>> X, y, theta = gdlab.data.make_linear(n=50, d=2, seed=0)
->>> model = gdlab.models.LinearRegression()
+>>> import numpy as np
+>>> from gdlab import data, models
+>>> X, y, theta = data.make_linear(n=50, d=2, seed=0)
+>>> model = models.LinearRegression()
 >>> model.grad(np.zeros(3), X, y).shape
 (3,)
 """

@@ -77,10 +77,20 @@ class Optimizer:
     _buffer_names = ()  # names shown in .state, in this order
 
     def __init__(self, *, lr):
-        self.lr = check_lr(lr)
+        self.lr = lr
         self.reset()
 
     # -- lr --------------------------------------------------------------------------
+    @property
+    def lr(self):
+        """The learning rate: a float, or a schedule (callable 0-based step -> float)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        # Validated on assignment too, so `opt.lr = -1` fails where it is written.
+        self._lr = check_lr(value)
+
     @property
     def current_lr(self):
         """The learning rate the NEXT step will use (a schedule is evaluated at ``self.t``)."""

@@ -63,7 +63,7 @@ class Adagrad(Optimizer):
         s = self._buffer("sum", x, self.initial_accumulator_value)
         s += d * d
         clr = lr / (1.0 + (t - 1) * self.lr_decay)
-        denom = np.sqrt(s)
+        denom = np.sqrt(s, out=np.empty_like(s))
         denom += self.eps
         d /= denom
         d *= -clr

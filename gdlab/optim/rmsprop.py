@@ -70,10 +70,11 @@ class RMSprop(Optimizer):
             gbar = self._buffer("grad_avg", x)
             gbar *= a
             gbar += (1.0 - a) * d
-            denom = v - gbar * gbar
+            denom = np.multiply(gbar, gbar, out=np.empty_like(v))
+            np.subtract(v, denom, out=denom)
+            np.sqrt(denom, out=denom)
         else:
-            denom = v.copy()
-        np.sqrt(denom, out=denom)
+            denom = np.sqrt(v, out=np.empty_like(v))
         denom += self.eps
         d /= denom
         if self.momentum > 0:

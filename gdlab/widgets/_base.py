@@ -21,7 +21,7 @@ import types
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._canvas import DPI, FRONTEND_HELP, make_canvas, static_canvas
+from ._canvas import DPI, FRONTEND_HELP, StaticFigure, make_canvas, static_canvas
 from ._throttle import Throttle
 
 # Okabe & Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange,
@@ -149,6 +149,7 @@ class Dashboard:
         self.play = PlayControls(self.max_frames, self._frame_changed) if self.has_play else None
         self.result = None
         self.updates = 0
+        self._quiet = False
         self._throttle = Throttle(self.update)
         self._frame_throttle = Throttle(self._redraw)
         for widget in self.controls.values():
@@ -183,7 +184,18 @@ class Dashboard:
 
     # --- machinery ------------------------------------------------------------------------
     def _control_changed(self, change):
+        if self._quiet:
+            return  # a hook is moving other controls; one update follows
+        self._quiet = True
+        try:
+            self._on_control(change)
+        finally:
+            self._quiet = False
         self._throttle()
+
+    def _on_control(self, change):
+        """Hook run before the update a control change triggers (e.g. a new surface
+        resets the learning rate); controls changed here do not trigger updates."""
 
     def _frame_changed(self):
         self._frame_throttle()
@@ -224,10 +236,17 @@ class Dashboard:
         return fig.text(0.5, 0.015, "", ha="center", va="bottom", color=WARNING_COLOR,
                         fontsize=10, fontweight="bold", animated=animated)
 
+    def flush(self):
+        """Apply a control change still waiting in the throttle (code that sets controls
+        and reads results right away calls this; the browser never needs to)."""
+        self._throttle.flush()
+        self._frame_throttle.flush()
+
     def static_figure(self, *, dpi=100):
         """A new matplotlib ``Figure`` (Agg canvas) of the current state, for readers
         without a live kernel; ``display(fig)`` or ``fig.savefig(...)`` it."""
-        fig = Figure(figsize=self.figsize, dpi=dpi)
+        self.flush()
+        fig = StaticFigure(figsize=self.figsize, dpi=dpi)
         static_canvas(fig)
         view = self._build_view(fig, animated=False)
         self._render(view)

@@ -16,6 +16,8 @@ still produces the complete, current image, just without redoing work that canno
 from __future__ import annotations
 
 import io
+import sys
+import warnings
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -104,10 +106,30 @@ class AggDashboardCanvas(FigureCanvasAgg):
 _IPYMPL_CANVAS = None
 
 
+def _import_ipympl_quietly():
+    """Import ipympl without letting it switch the global backend.
+
+    ``ipympl/__init__.py`` calls ``matplotlib.use("module://ipympl.backend_nbagg")`` when it
+    finds matplotlib already imported; with pyplot loaded that runs
+    ``pyplot.switch_backend``, which closes every open figure and turns the lesson's later
+    ``plt.plot`` calls into widget figures. The check is ``"matplotlib" in sys.modules``,
+    so the package is imported with that entry hidden for the moment it takes.
+    """
+    if "ipympl" in sys.modules:
+        return
+    mpl = sys.modules.pop("matplotlib", None)
+    try:
+        import ipympl  # noqa: F401  (only its __init__; backend_nbagg does not switch)
+    finally:
+        if mpl is not None:
+            sys.modules["matplotlib"] = mpl
+
+
 def _ipympl_canvas_class():
     """The ipympl Canvas subclass with blitting, built on first use (imports ipympl)."""
     global _IPYMPL_CANVAS
     if _IPYMPL_CANVAS is None:
+        _import_ipympl_quietly()
         from ipympl.backend_nbagg import Canvas
         from PIL import Image
 
@@ -164,10 +186,15 @@ def make_canvas(figure: Figure):
     try:
         cls = _ipympl_canvas_class()
         from ipympl.backend_nbagg import FigureManager
-    except ImportError:
+    except ImportError:  # pragma: no cover - ipympl is a declared dependency
         return AggDashboardCanvas(figure)
     canvas = cls(figure)
-    FigureManager(canvas, num=id(figure))  # sets canvas.manager; needed by draw/resize
+    with warnings.catch_warnings():
+        # ipympl's Toolbar passes its canvas on to traitlets, which warns about it; the
+        # warning is ipympl's business, not the learner's.
+        warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                message="Passing unrecognized arguments")
+        FigureManager(canvas, num=id(figure))  # sets canvas.manager; needed by draw/resize
     # A dashboard is a fixed layout: no header ("Figure 1"), no toolbar (its download
     # button would save a frame without the animated artists), no resize handle.
     canvas.header_visible = False
@@ -176,6 +203,20 @@ def make_canvas(figure: Figure):
     canvas.resizable = False
     canvas.capture_scroll = False
     return canvas
+
+
+class StaticFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in any IPython front end.
+
+    ``Figure`` itself has no ``_repr_png_``: notebooks show one as an image only once the
+    inline backend has registered its formatter (after ``import matplotlib.pyplot``).
+    Where that formatter exists IPython prefers it; otherwise this method is used.
+    """
+
+    def _repr_png_(self):
+        with io.BytesIO() as buf:
+            self.savefig(buf, format="png", bbox_inches="tight")
+            return buf.getvalue()
 
 
 def static_canvas(figure: Figure) -> FigureCanvasAgg:

@@ -27,24 +27,28 @@ class Run:
         return self.left_at is not None and not self.escaped_downhill
 
 
-def iterate(step, x0, steps, *, center, far, f):
+def iterate(step, x0, steps, *, lo, hi, f):
     """Apply ``x <- step(k, x)`` for k = 0..steps-1 from ``x0``.
 
-    Stops before recording an iterate that is non-finite or farther than ``far`` from
-    ``center`` in any coordinate (the run then "left" at that update index, 1-based).
-    ``f`` evaluates the objective on a (d, n) array of points for the loss curve.
+    The run stops before recording an iterate that is non-finite or outside the plot
+    window [lo, hi] widened by one window size on every side; it then "left" at that
+    update index (1-based). Leaving uphill (loss above the start) is divergence; leaving
+    downhill means the surface is unbounded below there (a saddle). ``f`` evaluates the
+    objective on a (d, n) array of points for the loss curve.
     """
     x = np.array(x0, dtype=float).reshape(-1)
     d = x.size
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    width = hi - lo
+    box_lo, box_hi = lo - width, hi + width
     path = np.empty((steps + 1, d))
     path[0] = x
     left_at = None
-    center = np.asarray(center, dtype=float)
     n = 0
     with np.errstate(all="ignore"):
         for k in range(steps):
             x = np.asarray(step(k, x), dtype=float).reshape(-1)
-            if not np.all(np.isfinite(x)) or np.max(np.abs(x - center)) > far:
+            if not (np.all(np.isfinite(x)) and np.all(x >= box_lo) and np.all(x <= box_hi)):
                 left_at = k + 1
                 break
             n = k + 1
@@ -53,24 +57,19 @@ def iterate(step, x0, steps, *, center, far, f):
         loss = np.asarray(f(path.T), dtype=float).reshape(-1)
         escaped = False
         if left_at is not None:
-            # Leaving with a loss far below where we started means an unbounded-below
-            # surface (a saddle) was escaped, not that the step size blew up.
-            try:
-                last = float(np.asarray(f(x.reshape(d, 1))).reshape(-1)[0])
-            except Exception:
-                last = np.nan
+            last = float(np.asarray(f(x.reshape(d, 1)), dtype=float).reshape(-1)[0])
             escaped = bool(np.isfinite(last) and last < loss[0])
     return Run(path, loss, left_at, escaped)
 
 
-def gradient_descent(grad, f, x0, lr, steps, *, center, far):
+def gradient_descent(grad, f, x0, lr, steps, *, lo, hi):
     """Plain gradient descent x_{k+1} = x_k - lr * grad(x_k), with blow-up detection."""
     def step(k, x):
         return x - lr * np.asarray(grad(x), dtype=float).reshape(-1)
-    return iterate(step, x0, steps, center=center, far=far, f=f)
+    return iterate(step, x0, steps, lo=lo, hi=hi, f=f)
 
 
-def optimizer_run(objective, optimizer, x0, steps, *, center, far):
+def optimizer_run(objective, optimizer, x0, steps, *, lo, hi):
     """A gdlab.optim optimizer on an objective (Newton gets the Hessian)."""
     optimizer.reset()
     needs_h = getattr(optimizer, "needs_hessian", False)
@@ -80,4 +79,4 @@ def optimizer_run(objective, optimizer, x0, steps, *, center, far):
         if needs_h:
             return optimizer.step(x, g, hess=objective.hess(x), fun=objective.f)
         return optimizer.step(x, g)
-    return iterate(step, x0, steps, center=center, far=far, f=objective.f)
+    return iterate(step, x0, steps, lo=lo, hi=hi, f=objective.f)

@@ -108,11 +108,8 @@ class Descent1D(Dashboard):
     def _compute(self):
         c = self.controls
         lr, x0, steps = float(c["lr"].value), float(c["x0"].value), int(c["steps"].value)
-        width = self.hi - self.lo
         self.result = gradient_descent(self.objective.grad, self.objective.f,
-                                       np.array([x0]), lr, steps,
-                                       center=np.array([(self.lo + self.hi) / 2]),
-                                       far=1e3 * width)
+                                       np.array([x0]), lr, steps, lo=[self.lo], hi=[self.hi])
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is not None:

@@ -78,6 +78,14 @@ class Descent2D(SurfaceClicks, Dashboard):
             return self._custom[name]
         return resolve_2d(name)
 
+    def _on_control(self, change):
+        if change.owner is self.controls["surface"]:
+            # A new surface comes with its own default start and a learning rate that suits
+            # it; the old ones are usually meaningless there.
+            new = self._objective_for(change.new)
+            self.start = np.array(new.start, dtype=float)
+            self.controls["lr"].value = default_lr(new)
+
     def _build_view(self, fig, animated):
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.2, top=0.9, wspace=0.25)
         ax, ax_loss = fig.subplots(1, 2)
@@ -127,14 +135,11 @@ class Descent2D(SurfaceClicks, Dashboard):
         if name != self.objective.name:
             self.objective = self._objective_for(name)
             self.data = surface_data(self.objective)
-            self.start = np.array(self.objective.start, dtype=float)
         self.f_star = gap_floor(self.objective, self.data)
         lr, steps = float(c["lr"].value), int(c["steps"].value)
         e = self.data.extent
-        size = max(e[1] - e[0], e[3] - e[2])
         self.result = gradient_descent(self.objective.grad, self.objective.f, self.start, lr,
-                                       steps, center=((e[0] + e[1]) / 2, (e[2] + e[3]) / 2),
-                                       far=50 * size)
+                                       steps, lo=(e[0], e[2]), hi=(e[1], e[3]))
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is None:

@@ -11,7 +11,8 @@ import numpy as np
 from ._base import COLORS, Dashboard, check_int, divergence_message, float_slider, new_view
 from ._base import log_slider
 from ._runs import optimizer_run
-from ._surface import SurfacePanel, check_start, gap_floor, resolve_2d, surface_data, surfaces_2d
+from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
+                       surface_data, surfaces_2d)
 from .descent_2d import SurfaceClicks, escape_message
 
 MAX_STEPS = 300
@@ -55,7 +56,12 @@ def make_optimizer(kind, settings):
     raise ValueError(f"Invalid optimizer: {kind!r} (valid: {', '.join(LANES)})")
 
 
-def _parse_lanes(optimizers):
+# Plain gradient steps need a learning rate matched to the surface's curvature; the
+# adaptive methods normalise the step and do not.
+SURFACE_LR_LANES = ("gd", "momentum", "nesterov")
+
+
+def _parse_lanes(optimizers, surface_lr):
     """Accept names, (name, settings) pairs or {"name": ..., **settings} dicts."""
     if isinstance(optimizers, str):
         optimizers = [optimizers]
@@ -78,6 +84,8 @@ def _parse_lanes(optimizers):
             raise ValueError(f"Invalid setting(s) {sorted(unknown)} for {kind!r} (valid: "
                              f"{', '.join(LANES[kind][1])})")
         full = dict(LANES[kind][1])
+        if kind in SURFACE_LR_LANES:
+            full["lr"] = surface_lr
         full.update({k: float(v) for k, v in settings.items()})
         make_optimizer(kind, full)  # validates the values with gdlab.optim's own messages
         chosen[kind] = full
@@ -100,7 +108,7 @@ class Race(SurfaceClicks, Dashboard):
             self.options = [self.objective.name] + [n for n in self.options
                                                      if n != self.objective.name]
         self.data = surface_data(self.objective)
-        self.chosen = _parse_lanes(optimizers)
+        self.chosen = _parse_lanes(optimizers, default_lr(self.objective))
         self.start = check_start(self.objective.start if start is None else start,
                                  self.data.extent)
         self._init_steps = check_int("steps", steps, 1, MAX_STEPS)
@@ -119,7 +127,9 @@ class Race(SurfaceClicks, Dashboard):
              "steps": W.IntSlider(value=self._init_steps, min=1, max=MAX_STEPS,
                                   description="steps", continuous_update=True)}
         for kind, (label, defaults) in LANES.items():
-            s = self.chosen.get(kind, defaults)
+            s = self.chosen.get(kind) or dict(
+                defaults, **({"lr": default_lr(self.objective)}
+                             if kind in SURFACE_LR_LANES else {}))
             c[f"{kind}.on"] = W.Checkbox(value=kind in self.chosen, description=label,
                                          indent=False, layout=W.Layout(width="140px"))
             c[f"{kind}.lr"] = log_slider("lr", s["lr"], -5, 1)
@@ -147,6 +157,14 @@ class Race(SurfaceClicks, Dashboard):
 
     def enabled(self):
         return [k for k in LANES if self.controls[f"{k}.on"].value]
+
+    def _on_control(self, change):
+        if change.owner is self.controls["surface"]:
+            name = change.new
+            new = self._custom.get(name) or resolve_2d(name, role="surface")
+            self.start = np.array(new.start, dtype=float)
+            for kind in SURFACE_LR_LANES:
+                self.controls[f"{kind}.lr"].value = default_lr(new)
 
     # --- figure ---------------------------------------------------------------------------
     def _build_view(self, fig, animated):
@@ -179,12 +197,9 @@ class Race(SurfaceClicks, Dashboard):
             name = c["surface"].value
             self.objective = self._custom.get(name) or resolve_2d(name, role="surface")
             self.data = surface_data(self.objective)
-            self.start = np.array(self.objective.start, dtype=float)
         self.f_star = gap_floor(self.objective, self.data)
         self.steps = int(c["steps"].value)
         e = self.data.extent
-        size = max(e[1] - e[0], e[3] - e[2])
-        center = ((e[0] + e[1]) / 2, (e[2] + e[3]) / 2)
         self.recomputed = []
         warnings = []
         for kind in self.enabled():
@@ -199,7 +214,7 @@ class Race(SurfaceClicks, Dashboard):
                     warnings.append(f"{LANES[kind][0]}: {err}")
                     continue
                 run = optimizer_run(self.objective, opt, self.start, self.steps,
-                                    center=center, far=50 * size)
+                                    lo=(e[0], e[2]), hi=(e[1], e[3]))
                 self._runs[kind] = (key, run)
                 self.recomputed.append(kind)
             run = self._runs[kind][1]

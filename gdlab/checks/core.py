@@ -1,0 +1,114 @@
+"""The notebook-facing checks: ``check(id)``, ``hint(id)``, ``progress()``.
+
+Lesson files declare exercises with the names re-exported here::
+
+    from gdlab.checks.core import exercise, Case, Ref, Mistake
+
+The pieces live in small modules: ``registry`` (declarations), ``encode`` (results as
+JSON), ``compare`` (what is wrong, in words), ``judge`` (cases -> points: run_cases, probe, evaluate),
+``feedback`` (exceptions and the progress table).
+"""
+import sys
+
+from gdlab.checks.compare import as_float_array, diagnose, explain_array_mismatch
+from gdlab.checks.encode import decode, encode
+from gdlab.checks.judge import (FAILED, NOT_ATTEMPTED, PASSED, Outcome, Result,
+                                   decode_probe, evaluate, probe, run_cases)
+from gdlab.checks.feedback import ExerciseFailed, NotAttempted, Progress, ProgressRow
+from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, available_lessons,
+                                   exercise, exercises, get_exercise, normalize_lesson)
+
+__all__ = ["exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
+           "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",
+           "Result", "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
+           "explain_array_mismatch", "as_float_array", "diagnose", "encode", "decode",
+           "Progress"]
+
+NOT_CHECKED = "not checked yet"
+
+# Session state of this kernel: the last verdict per exercise and hints shown so far.
+_results = {}
+_hints_shown = {}
+
+
+def reset_session():
+    """Forget every check result and hint counter (as a fresh kernel would)."""
+    _results.clear()
+    _hints_shown.clear()
+
+
+def check(exercise_id, namespace=None):
+    """Check the learner's answer to one exercise.
+
+    The target (e.g. the function ``dfdx``) is looked up in the caller's globals (the
+    notebook's namespace) unless ``namespace`` is given. Prints one ✔ line on success;
+    raises :class:`NotAttempted` for an untouched stub and :class:`ExerciseFailed`
+    (with a message that explains the mistake) otherwise.
+    """
+    ex = get_exercise(exercise_id)
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    # Exactly the grader's path (run, encode as JSON, decode, judge), so the notebook's
+    # verdict and the grader's cannot differ.
+    outcomes = decode_probe(probe(ex, namespace))
+    result = evaluate(ex, outcomes)
+    _results[ex.id] = result
+    if result.status == PASSED:
+        print(result.message)
+        return None
+    if result.status == NOT_ATTEMPTED:
+        raise NotAttempted(result.message, result)
+    raise ExerciseFailed(result.message, result)
+
+
+def hint(exercise_id):
+    """Print the next hint for an exercise: each call shows a stronger one; after the last
+    hint, the last one is repeated (and the message says so)."""
+    ex = get_exercise(exercise_id)
+    if not ex.hints:
+        print(f"No hints are written for {ex.id} yet: reread the task statement above the "
+              "exercise, and run the check to see what is wrong.")
+        return None
+    shown = _hints_shown.get(ex.id, 0)
+    k = len(ex.hints)
+    if shown < k:
+        index = shown
+        _hints_shown[ex.id] = shown + 1
+        note = ""
+        if index == k - 1:
+            note = " (this is the last hint)"
+    else:
+        index = k - 1
+        note = " (no more hints: this repeats the last one)"
+    print(f"Hint {index + 1} of {k} for {ex.id}{note}:\n{ex.hints[index]}")
+    return None
+
+
+def progress(lesson=None):
+    """A table of exercises with points and status (passed / failed / not attempted /
+    not checked yet) for this kernel session.
+
+    lesson: a lesson number ("03" or 3). None shows the lessons checked or hinted so far
+    in this session, or every lesson when nothing has been checked yet.
+    Displays as an HTML table in Jupyter, as text elsewhere.
+    """
+    if lesson is not None:
+        lessons = [normalize_lesson(lesson)]
+        heading = f"Progress in lesson {lessons[0]}"
+    else:
+        touched = {i[:2] for i in list(_results) + list(_hints_shown)}
+        lessons = sorted(touched) if touched else None
+        heading = "Progress" if lessons is None else \
+            f"Progress in lesson{'s' if len(lessons) > 1 else ''} {', '.join(lessons)}"
+    if lessons is None:
+        exs = exercises()
+    else:
+        exs = [e for les in lessons for e in exercises(les)]
+    rows = []
+    for e in exs:
+        r = _results.get(e.id)
+        if r is None:
+            rows.append(ProgressRow(e.id, e.title, 0.0, e.points, NOT_CHECKED))
+        else:
+            rows.append(ProgressRow(e.id, e.title, r.points, e.points, r.status))
+    return Progress(rows, heading)

@@ -1,0 +1,398 @@
+"""Run a learner's target on an exercise's cases, and turn what happened into points.
+
+The work is split in two so that the batch grader can run the first half inside the
+learner's kernel and the second half in its own process:
+
+1. :func:`run_cases` (kernel side) calls the target on fresh copies of every case and
+   records an :class:`Outcome` per case: the returned value, or the exception, and which
+   inputs the call modified in place. :func:`probe` does this and returns JSON text.
+2. :func:`evaluate` (judge side) takes those outcomes (after :func:`decode_probe`), computes
+   the reference results itself and returns a :class:`Result`.
+
+The in-notebook ``check()`` runs both halves, with the JSON round trip in between, so a
+learner sees exactly the verdict the grader will compute.
+
+Points are ``points * passed_cases / n_cases``, rounded to 2 decimals.
+"""
+import contextlib
+import copy
+import inspect
+import io
+import json
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gdlab.checks.compare import Finding, diagnose, fmt_value
+from gdlab.checks.encode import from_jsonable, to_jsonable
+from gdlab.checks.registry import Case, Exercise, Ref, get_exercise
+
+__all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
+           "call_text"]
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+STATUSES = (PASSED, FAILED, NOT_ATTEMPTED)
+
+
+@dataclass
+class Outcome:
+    """What one call of the learner's target did.
+
+    status: "returned" (``value`` holds the result), "raised" (``error_type`` and
+    ``error_message``), "not_implemented" (it raised NotImplementedError) or
+    "not_callable" (the target is not a function; ``error_type`` names its type).
+    mutated: names of the arguments the call changed in place.
+    """
+
+    status: str
+    value: object = None
+    error_type: str = ""
+    error_message: str = ""
+    mutated: tuple = ()
+
+    def to_jsonable(self):
+        return {"status": self.status, "value": to_jsonable(self.value),
+                "error_type": self.error_type, "error_message": self.error_message,
+                "mutated": list(self.mutated)}
+
+    @classmethod
+    def from_jsonable(cls, data):
+        if not isinstance(data, dict) or data.get("status") not in (
+                "returned", "raised", "not_implemented", "not_callable"):
+            raise ValueError(f"Not an encoded Outcome: {data!r}")
+        return cls(status=data["status"], value=from_jsonable(data.get("value")),
+                   error_type=str(data.get("error_type", "")),
+                   error_message=str(data.get("error_message", "")),
+                   mutated=tuple(str(m) for m in data.get("mutated", ())))
+
+
+@dataclass
+class Result:
+    """The verdict on one exercise.
+
+    status is "passed", "failed" or "not attempted"; points = max_points * passed_cases /
+    n_cases (2 decimals); message is the learner-facing text (the ✔ line when passed);
+    case_messages holds one entry per case (None for a passing case).
+    """
+
+    exercise_id: str
+    status: str
+    points: float
+    max_points: float
+    passed_cases: int
+    n_cases: int
+    message: str
+    case_messages: tuple = field(default=())
+
+    @property
+    def passed(self):
+        return self.status == PASSED
+
+
+# ---------------------------------------------------------------------------- kernel side
+
+def _same_data(before, after):
+    """Whether an argument still holds what it held before the call (for plain data)."""
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray) or before.shape != after.shape \
+                or before.dtype != after.dtype:
+            return False
+        try:
+            return bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+        except Exception:
+            return bool(np.array_equal(before, after))
+    if isinstance(before, (list, tuple)):
+        return (type(before) is type(after) and len(before) == len(after)
+                and all(_same_data(b, a) for b, a in zip(before, after)))
+    if isinstance(before, dict):
+        return (isinstance(after, dict) and list(before) == list(after)
+                and all(_same_data(before[k], after[k]) for k in before))
+    # Numbers and strings are immutable; other objects cannot be compared safely.
+    return True
+
+
+def _arg_names(func, args, kwargs):
+    labels = [f"argument {i + 1}" for i in range(len(args))]
+    try:
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        names = list(bound.arguments)
+        labels = [f"`{n}`" for n in names[: len(args)]] + labels[len(names):]
+    except (TypeError, ValueError):
+        pass
+    return labels + [f"`{k}`" for k in kwargs]
+
+
+def _quietly(func, *args, **kwargs):
+    """Call learner code without its prints and numpy warnings cluttering the check."""
+    with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def _error_text(err):
+    try:
+        text = str(err)
+    except Exception:
+        text = ""
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _run_one(func, case):
+    args, kwargs = case.resolved()
+    try:
+        snapshot = copy.deepcopy((args, kwargs))
+    except Exception:
+        snapshot = None
+    try:
+        value = _quietly(func, *args, **kwargs)
+    except NotImplementedError:
+        return Outcome("not_implemented")
+    except (Exception, SystemExit) as err:
+        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err))
+    mutated = ()
+    if snapshot is not None:
+        labels = _arg_names(func, args, kwargs)
+        before = list(snapshot[0]) + list(snapshot[1].values())
+        after = list(args) + list(kwargs.values())
+        mutated = tuple(lab for lab, b, a in zip(labels, before, after)
+                        if not _same_data(b, a))
+    return Outcome("returned", value=value, mutated=mutated)
+
+
+_MISSING = object()
+
+
+def run_cases(exercise, namespace):
+    """Outcomes of the exercise's target (looked up in ``namespace``) on every case, or
+    ``None`` when the target is not defined there."""
+    if isinstance(exercise, str):
+        exercise = get_exercise(exercise)
+    target = namespace.get(exercise.target, _MISSING)
+    if target is _MISSING:
+        return None
+    cases = exercise.make_cases()
+    if exercise.kind == "value":
+        return [Outcome("returned", value=target)]
+    if not callable(target):
+        return [Outcome("not_callable", error_type=type(target).__name__) for _ in cases]
+    return [_run_one(target, case) for case in cases]
+
+
+def probe(exercise_id, namespace):
+    """Kernel side of the grader: run the cases and return the outcomes as JSON text."""
+    outcomes = run_cases(exercise_id, namespace)
+    data = None if outcomes is None else [o.to_jsonable() for o in outcomes]
+    return json.dumps({"outcomes": data}, allow_nan=False, separators=(",", ":"))
+
+
+def decode_probe(text):
+    """Judge side: the outcomes list (or None for "target not defined") from probe text."""
+    try:
+        data = json.loads(text)
+    except (TypeError, json.JSONDecodeError) as err:
+        raise ValueError(f"Not gdlab probe output: {err}") from None
+    if not isinstance(data, dict) or "outcomes" not in data:
+        raise ValueError("Not gdlab probe output: no 'outcomes' key")
+    if data["outcomes"] is None:
+        return None
+    return [Outcome.from_jsonable(o) for o in data["outcomes"]]
+
+
+# ----------------------------------------------------------------------------- judge side
+
+def _number_text(x):
+    text = repr(x.item() if isinstance(x, np.generic) else x)
+    return text if len(text) <= 10 else f"{float(x):.6g}"
+
+
+def _arg_text(value):
+    if isinstance(value, Ref):
+        return value.expr
+    if isinstance(value, np.ndarray):
+        if value.size <= 6 and value.ndim == 1 and value.dtype.kind in "biuf":
+            return f"np.array([{', '.join(_number_text(v) for v in value)}])"
+        if value.ndim == 0 and value.dtype.kind in "biuf":
+            return f"np.array({_number_text(value[()])})"
+        return f"<array of shape {value.shape}>"
+    if isinstance(value, (int, float, np.generic)) and not isinstance(value, bool):
+        try:
+            return _number_text(value)
+        except Exception:
+            return fmt_value(value)
+    if isinstance(value, (list, tuple)) and len(value) <= 6:
+        inner = ", ".join(_arg_text(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else \
+            f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, (int, float, np.generic, str, type(None), bool)):
+        return fmt_value(value)
+    if isinstance(value, (list, tuple)):
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return f"<{type(value).__name__}>"
+
+
+def call_text(exercise, case):
+    """How the case's call reads in a message, e.g. ``dfdx(np.array([-1., 2.]))``."""
+    if exercise.kind == "value":
+        return f"`{exercise.target}`"
+    parts = [_arg_text(a) for a in case.args]
+    parts += [f"{k}={_arg_text(v)}" for k, v in case.kwargs.items()]
+    return f"{exercise.target}({', '.join(parts)})"
+
+
+def _expected(exercise, case, index):
+    try:
+        with np.errstate(all="ignore"):
+            return exercise.call_with(exercise.reference, case)
+    except Exception as err:
+        raise RuntimeError(f"The reference of exercise {exercise.id} failed on case "
+                           f"{index} ({call_text(exercise, case)}): {err!r}") from err
+
+
+def _matches_mistake(exercise, mistake, case, got):
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wrong = exercise.call_with(mistake.func, case)
+        if exercise.compare is not None:
+            return exercise.compare(got, wrong, case) is None
+        return diagnose(got, wrong, returns="any", rtol=exercise.rtol, atol=exercise.atol,
+                        meta=case.meta) is None
+    except Exception:
+        return False  # a mistake that cannot be computed for this case does not match
+
+
+def _judge_case(exercise, case, index, outcome):
+    """None when the case passes, else a Finding."""
+    call = call_text(exercise, case)
+    if outcome.status == "not_implemented":
+        return Finding("not-implemented", f"Calling {call} raised NotImplementedError: the "
+                                          "`raise NotImplementedError()` line is still there.")
+    if outcome.status == "not_callable":
+        return Finding("not-callable", f"`{exercise.target}` should be a function, but it is "
+                                       f"a {outcome.error_type}. Did a later cell reuse the "
+                                       "name for something else?")
+    if outcome.status == "raised":
+        detail = f": {outcome.error_message}" if outcome.error_message else ""
+        return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}")
+    expected = _expected(exercise, case, index)
+    got = outcome.value
+    name = call if exercise.kind == "value" else f"the result of {call}"
+    if outcome.mutated:
+        which = ", ".join(outcome.mutated)
+        return Finding("mutated", f"Calling {call} changed its input {which} in place. Do not modify "
+                                  "the arguments: work on a copy, e.g. write x = x - step "
+                                  "instead of x -= step, or start with x = x.copy().")
+    if exercise.compare is not None:
+        try:
+            text = exercise.compare(got, expected, case)
+        except Exception as err:
+            text = f"{name} could not be checked ({type(err).__name__}: {err})"
+        finding = None if text is None else Finding("values", str(text))
+    else:
+        finding = diagnose(got, expected, returns=exercise.returns, rtol=exercise.rtol,
+                           atol=exercise.atol, meta=case.meta, name=name)
+    return finding
+
+
+# Generic findings an exercise's own Mistake may replace: "the numbers differ" and "the
+# shape differs" say less than an author's "you forgot x0 in the path". Specific generic
+# slips (sign, factor 2, sum vs mean, NaN, mutation, type) keep priority.
+_REPLACEABLE = ("values", "shape")
+
+
+def _explain_with_mistakes(exercise, cases, outcomes, findings):
+    """Replace vague findings by the exercise's Mistake that explains them.
+
+    A wrong answer can coincide with several mistakes on one case (f(1) may equal a
+    mistake's f'(1)), so each mistake is scored by how many failing cases it explains and
+    every case gets the best-scoring mistake that matches it.
+    """
+    vague = [i for i, f in enumerate(findings) if f is not None and f.code in _REPLACEABLE]
+    if not vague or not exercise.mistakes:
+        return findings
+    matches = {i: [k for k, m in enumerate(exercise.mistakes)
+                   if _matches_mistake(exercise, m, cases[i], outcomes[i].value)]
+               for i in vague}
+    score = [sum(k in ks for ks in matches.values()) for k in range(len(exercise.mistakes))]
+    out = list(findings)
+    for i, ks in matches.items():
+        if ks:
+            best = max(ks, key=lambda k: (score[k], -k))
+            m = exercise.mistakes[best]
+            out[i] = Finding(f"mistake:{m.name}",
+                             f"For {call_text(exercise, cases[i])}: {m.message}")
+    return out
+
+
+def _sentence(text):
+    """Capitalise messages that start with a lowercase name ("the result of ...")."""
+    if text.startswith(("the ", "your ", "part ", "`")):
+        return text[:1].upper() + text[1:]
+    return text
+
+
+
+def _points_text(p):
+    return f"{p:g} point" if p == 1 else f"{p:g} points"
+
+
+def evaluate(exercise, outcomes):
+    """Judge the outcomes of one exercise (``outcomes`` None = target not defined).
+
+    Returns a :class:`Result`. ``exercise`` may be an id or an :class:`Exercise`.
+    """
+    if isinstance(exercise, str):
+        exercise = get_exercise(exercise)
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"evaluate needs an Exercise or an exercise id, got {exercise!r}")
+    cases = exercise.make_cases()
+    n = len(cases)
+    ex_id, target = exercise.id, exercise.target
+
+    def not_attempted(message):
+        return Result(ex_id, NOT_ATTEMPTED, 0.0, exercise.points, 0, n, message,
+                      (message,) * n)
+
+    if outcomes is None:
+        what = "function" if exercise.kind == "function" else "variable"
+        return not_attempted(
+            f"{ex_id}: not attempted yet: the {what} `{target}` is not defined. Write it in "
+            "the exercise cell above and run that cell (Shift+Enter), then run this check.")
+    outcomes = list(outcomes)
+    if len(outcomes) != n:
+        raise ValueError(f"Exercise {ex_id} has {n} cases but {len(outcomes)} outcomes were "
+                         "given")
+    for o in outcomes:
+        if not isinstance(o, Outcome):
+            raise TypeError(f"outcomes must be Outcome objects, got {type(o).__name__}")
+    if all(o.status == "not_implemented" for o in outcomes):
+        return not_attempted(
+            f"{ex_id}: not attempted yet: `{target}` still raises NotImplementedError. "
+            "Replace the `raise NotImplementedError()` line with your code, run that cell, "
+            "then run this check again.")
+
+    findings = [_judge_case(exercise, c, i, o) for i, (c, o) in enumerate(zip(cases, outcomes))]
+    findings = _explain_with_mistakes(exercise, cases, outcomes, findings)
+    passed = sum(f is None for f in findings)
+    points = round(exercise.points * passed / n, 2)
+    case_messages = tuple(None if f is None else f.message for f in findings)
+    if passed == n:
+        cases_text = f"all {n} cases pass" if n > 1 else "1 case passes"
+        message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})"
+        return Result(ex_id, PASSED, float(exercise.points), exercise.points, n, n, message,
+                      case_messages)
+    first = next(f for f in findings if f is not None)
+    counted = f"{passed} of {n} cases pass" if n > 1 else "not correct yet"
+    lines = [f"✘ {ex_id}: {counted} ({points:g} of {_points_text(exercise.points)}).",
+             _sentence(first.message)]
+    others = sorted({f.code for f in findings if f is not None} - {first.code})
+    if others:
+        lines.append(f"(Other failing cases show a different problem too; fix this one "
+                     "first and check again.)")
+    where = "the cell that defines" if exercise.kind == "function" else "the cell that sets"
+    lines.append(f"Fix it, run {where} `{target}` again, then rerun this check. "
+                 f"Stuck? Try hint(\"{ex_id}\").")
+    return Result(ex_id, FAILED, points, exercise.points, passed, n, "\n".join(lines),
+                  case_messages)

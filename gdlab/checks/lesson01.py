@@ -1,0 +1,222 @@
+"""Lesson 01 exercises: descent in one dimension.
+
+References are written out here (not taken from gdlab.train) so that a bug in the package
+cannot make a wrong answer look right. Each Mistake recomputes what a learner gets with one
+specific, common error, so the check can name it.
+"""
+import numpy as np
+
+from gdlab.checks.core import Case, Mistake, Ref, exercise, explain_array_mismatch
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+# --------------------------------------------------------------------------- 01-derivative
+# f(x) = x^4/4 - 2 x^2 + x, a tilted double well (two minima of different depth).
+def _dfdx(x):
+    x = _f(x)
+    return x ** 3 - 4.0 * x + 1.0
+
+
+def _derivative_cases(rng):
+    return [
+        Case(0.0), Case(1.0), Case(-2.5), Case(0.3),
+        Case(np.linspace(-3.0, 3.0, 7)),
+        Case(rng.uniform(-2.0, 2.0, size=5)),
+    ]
+
+
+exercise(
+    id="01-derivative", lesson="01", title="A derivative by hand",
+    target="dfdx", kind="function", points=2,
+    cases=_derivative_cases, reference=_dfdx, rtol=1e-9, atol=1e-12, returns="any",
+    mistakes=[
+        Mistake("returned f", lambda x: _f(x) ** 4 / 4 - 2 * _f(x) ** 2 + _f(x),
+                "You return f(x) itself, not its derivative f'(x)."),
+        Mistake("power rule without the factor",
+                lambda x: _f(x) ** 3 / 4 - 2 * _f(x) + 1,
+                "You lowered each power by one but did not multiply by the old power: "
+                "d/dx x^n = n x^(n-1), so d/dx x^4/4 = x^3 and d/dx 2x^2 = 4x."),
+        Mistake("dropped the linear term", lambda x: _f(x) ** 3 - 4 * _f(x),
+                "The derivative of the linear term + x is 1, and it is missing."),
+        Mistake("sign of the middle term", lambda x: _f(x) ** 3 + 4 * _f(x) + 1,
+                "Check the sign of the middle term: f has -2x^2, whose derivative is -4x."),
+        Mistake("constant from the linear term", lambda x: _f(x) ** 3 - 4 * _f(x) + _f(x),
+                "d/dx x is the constant 1, not x."),
+    ],
+    hints=[
+        "Differentiate term by term with the power rule d/dx x^n = n x^(n-1).",
+        "Three terms: x^4/4 -> x^3, -2x^2 -> -4x, x -> 1.",
+        "return x**3 - 4*x + 1   (this works for floats and NumPy arrays alike)",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 01-descent
+def _run(grad, x0, lr, steps, *, sign=-1.0, lr_power=1):
+    """Trajectory [x0, x1, ..., x_steps] of x <- x + sign * lr^lr_power * grad(x)."""
+    xs = [float(x0)]
+    for _ in range(steps):
+        x = xs[-1]
+        xs.append(x + sign * lr ** lr_power * float(grad(x)))
+    return np.array(xs)
+
+
+def _descend(grad, x0, lr, steps):
+    return _run(grad, x0, lr, steps)
+
+
+def _descent_compare(got, expected, case):
+    # A custom compare (instead of the default one) so that a trajectory of the wrong
+    # LENGTH still reaches the exercise's own mistakes (missing x0, one step short...),
+    # which the default comparison would stop at with a bare "wrong shape" message.
+    return explain_array_mismatch(got, expected, rtol=1e-9, atol=1e-12, returns="array",
+                                  name="your trajectory")
+
+
+def _descent_cases(rng):
+    return [
+        Case(Ref("gdlab.objectives.parabola(a=2.0).grad"), 2.5, lr=0.1, steps=10),
+        Case(Ref("gdlab.objectives.parabola(a=1.0, c=-1.0).grad"), 3.0, lr=0.5, steps=5),
+        Case(Ref("gdlab.objectives.parabola(a=4.0).grad"), 1.0, lr=0.45, steps=8),
+        Case(Ref("gdlab.objectives.wavy().grad"), 3.0, lr=0.05, steps=30),
+        Case(Ref("lambda x: 4 * x ** 3"), 1.0, lr=0.1, steps=12),
+        Case(Ref("gdlab.objectives.parabola(a=1.0).grad"), -0.5, lr=0.3, steps=1),
+    ]
+
+
+exercise(
+    id="01-descent", lesson="01", title="A 1-D gradient-descent loop",
+    target="descend", kind="function", points=3,
+    cases=_descent_cases, reference=_descend, rtol=1e-9, atol=1e-12, returns="array",
+    compare=_descent_compare,
+    mistakes=[
+        Mistake("ascent", lambda grad, x0, lr, steps: _run(grad, x0, lr, steps, sign=1.0),
+                "Your x moves UPHILL: you add lr * grad(x). Descent subtracts it: "
+                "x = x - lr * grad(x)."),
+        Mistake("learning rate twice",
+                lambda grad, x0, lr, steps: _run(grad, x0, lr, steps, lr_power=2),
+                "Your steps are too short by a factor lr: the learning rate is applied "
+                "twice (lr * lr * grad). Multiply the gradient by lr once."),
+        Mistake("no learning rate",
+                lambda grad, x0, lr, steps: _run(grad, x0, lr, steps, lr_power=0),
+                "Your steps ignore the learning rate: x - grad(x) instead of "
+                "x - lr * grad(x)."),
+        Mistake("missing x0", lambda grad, x0, lr, steps: _run(grad, x0, lr, steps)[1:],
+                "Your trajectory leaves out the starting point. It must begin with x0 and "
+                "hold steps + 1 values: x0, x1, ..., x_steps."),
+        Mistake("one step short",
+                lambda grad, x0, lr, steps: _run(grad, x0, lr, steps)[:-1],
+                "Your trajectory has one value too few: it starts at x0 but takes only "
+                "steps - 1 steps. After `steps` updates there are steps + 1 points."),
+        Mistake("one step too many", lambda grad, x0, lr, steps: _run(grad, x0, lr, steps + 1),
+                "Your loop takes one update too many: the trajectory must hold exactly "
+                "steps + 1 values (x0 and one per update)."),
+    ],
+    hints=[
+        "Keep a Python list of positions starting with x0; each pass of a "
+        "`for _ in range(steps)` loop appends one new position.",
+        "Inside the loop: x = x - lr * grad(x); then append x. After the loop convert the "
+        "list with np.array(...), which gives shape (steps + 1,).",
+        "xs = [x0]\nfor _ in range(steps):\n    xs.append(xs[-1] - lr * grad(xs[-1]))\n"
+        "return np.array(xs, dtype=float)",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 01-max-lr
+def _final_over_start(objective, x0, lrs, steps):
+    """For each lr: (f(x_steps), f(x0)) after `steps` plain descent steps from x0."""
+    out = []
+    for lr in _f(lrs):
+        x = float(x0)
+        for _ in range(steps):
+            x = x - lr * float(objective.grad(x))
+        out.append((float(objective.f(x)), float(objective.f(float(x0)))))
+    return out
+
+
+def _largest_stable(objective, x0, lrs, steps=50):
+    lrs = _f(lrs)
+    stable = [lr for lr, (end, start) in zip(lrs, _final_over_start(objective, x0, lrs, steps))
+              if end < start]
+    return float(max(stable))
+
+
+def _first_unstable(objective, x0, lrs, steps=50):
+    lrs = _f(lrs)
+    for lr, (end, start) in zip(lrs, _final_over_start(objective, x0, lrs, steps)):
+        if not end < start:
+            return float(lr)
+    return float("nan")
+
+
+def _smallest_stable(objective, x0, lrs, steps=50):
+    lrs = _f(lrs)
+    stable = [lr for lr, (end, start) in zip(lrs, _final_over_start(objective, x0, lrs, steps))
+              if end < start]
+    return float(min(stable))
+
+
+def _largest_finite(objective, x0, lrs, steps=50):
+    lrs = _f(lrs)
+    ok = [lr for lr, (end, _) in zip(lrs, _final_over_start(objective, x0, lrs, steps))
+          if np.isfinite(end)]
+    return float(max(ok))
+
+
+def _index_of_largest(objective, x0, lrs, steps=50):
+    lrs = _f(lrs)
+    flags = [end < start for end, start in _final_over_start(objective, x0, lrs, steps)]
+    return float(max(i for i, ok in enumerate(flags) if ok))
+
+
+def _max_lr_cases(rng):
+    # No grid contains 2/a itself, so "stable" is never decided by rounding.
+    return [
+        Case(Ref("gdlab.objectives.parabola(a=4.0)"), 1.0, np.arange(0.01, 1.0, 0.02)),
+        Case(Ref("gdlab.objectives.parabola(a=0.5, c=2.0)"), -1.0,
+             np.linspace(0.15, 5.95, 59)),
+        Case(Ref("gdlab.objectives.parabola(a=10.0)"), 0.5, np.geomspace(1e-3, 1.0, 25)),
+        Case(Ref("gdlab.objectives.parabola(a=1.0, c=1.0)"), 3.0,
+             np.linspace(0.1, 2.5, 13), steps=20),
+    ]
+
+
+exercise(
+    id="01-max-lr", lesson="01", title="The largest stable learning rate, by experiment",
+    target="largest_stable_lr", kind="function", points=3,
+    cases=_max_lr_cases, reference=_largest_stable, rtol=1e-12, atol=1e-12,
+    returns="float",
+    mistakes=[
+        Mistake("first unstable", _first_unstable,
+                "You return the first learning rate that FAILS. The task asks for the "
+                "largest one that still works: the grid value just before it."),
+        Mistake("smallest stable", _smallest_stable,
+                "You return the smallest stable learning rate; the task asks for the "
+                "largest."),
+        Mistake("finite is not stable", _largest_finite,
+                "You count a run as stable as long as its loss is a finite number. A run "
+                "can grow for many steps before it overflows: compare the final loss with "
+                "the loss at x0 instead."),
+        Mistake("formula instead of experiment",
+                lambda objective, x0, lrs, steps=50: 2.0 / float(objective.hess(float(x0))),
+                "You return 2/f'' from the formula. The exercise asks for the EXPERIMENT: "
+                "the largest learning rate in the grid `lrs` whose run ends below its "
+                "starting loss. (The formula is what we compare the experiment with.)"),
+        Mistake("index", _index_of_largest,
+                "You return the POSITION of the largest stable learning rate in the grid; "
+                "return the learning rate itself, lrs[i]."),
+    ],
+    hints=[
+        "Loop over the grid; for each lr run `steps` descent steps from x0 using "
+        "objective.grad, then compare objective.f at the end with objective.f(x0).",
+        "Keep track of the last lr whose final loss was below the starting loss. Because "
+        "the grid is sorted, that is the largest stable one.",
+        "best = None\nfor lr in lrs:\n    x = x0\n    for _ in range(steps):\n"
+        "        x = x - lr * objective.grad(x)\n    if objective.f(x) < objective.f(x0):\n"
+        "        best = lr\nreturn float(best)",
+    ],
+)

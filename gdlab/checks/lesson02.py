@@ -1,0 +1,192 @@
+"""Lesson 02 exercises: gradients in many dimensions.
+
+References are written out here (not taken from gdlab.objectives or gdlab.gradcheck) so that
+a bug in the package cannot make a wrong answer look right. Each Mistake recomputes what a
+learner gets with one specific, common error, so the check can name it.
+"""
+import numpy as np
+
+from gdlab.checks.core import Case, Mistake, Ref, exercise, explain_array_mismatch
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+# --------------------------------------------------------------------------- 02-quadratic-grad
+# f(x) = 0.5 x^T A x - b^T x with A symmetric  ->  grad f(x) = A x - b.
+def _quad_grad(A, b, x):
+    return _f(A) @ _f(x) - _f(b)
+
+
+def _spd(rng, d):
+    M = rng.normal(size=(d, d))
+    return M @ M.T + d * np.eye(d)
+
+
+def _quad_cases(rng):
+    A3 = _spd(rng, 3)
+    A5 = _spd(rng, 5)
+    S = rng.normal(size=(4, 4))
+    return [
+        Case(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([1.0, -1.0]), np.array([0.5, 2.0])),
+        Case(np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([1.0, 1.0]), np.array([-1.0, 1.0])),
+        Case(A3, rng.normal(size=3), rng.normal(size=3)),
+        Case(A5, rng.normal(size=5), rng.normal(size=5)),
+        # symmetric but indefinite: the formula does not care whether a minimum exists
+        Case(S + S.T, rng.normal(size=4), rng.normal(size=4)),
+        Case(np.array([[1.0, 2.0], [2.0, -1.0]]), np.zeros(2), np.array([1.0, 0.0])),
+    ]
+
+
+exercise(
+    id="02-quadratic-grad", lesson="02", title="The gradient of a quadratic",
+    target="quadratic_grad", kind="function", points=2,
+    cases=_quad_cases, reference=_quad_grad, rtol=1e-9, atol=1e-12, returns="array",
+    mistakes=[
+        Mistake("plus b", lambda A, b, x: _f(A) @ _f(x) + _f(b),
+                "The linear term is -b^T x, so its gradient is -b: you add b instead."),
+        Mistake("missing b", lambda A, b, x: _f(A) @ _f(x),
+                "The gradient of the linear term -b^T x is missing: subtract b."),
+        Mistake("kept the one half", lambda A, b, x: 0.5 * (_f(A) @ _f(x)) - _f(b),
+                "The 1/2 in front of x^T A x cancels: the gradient of x^T A x is "
+                "(A + A^T) x = 2 A x for symmetric A, so 0.5 x^T A x gives A x, not A x / 2."),
+        Mistake("A + A^T without the half",
+                lambda A, b, x: (_f(A) + _f(A).T) @ _f(x) - _f(b),
+                "You wrote (A + A^T) x - b: that is the gradient of x^T A x - b^T x. "
+                "With the factor 0.5 in front it is 0.5 (A + A^T) x - b = A x - b."),
+        Mistake("gradient of the value", lambda A, b, x: _f(x) * (_f(A) @ _f(x)) - _f(b),
+                "You multiply x elementwise by A x. The gradient of 0.5 x^T A x is the "
+                "vector A x (a matrix-vector product), without another factor x."),
+    ],
+    hints=[
+        "Write f in coordinates for d = 2 and take the two partial derivatives: the pattern "
+        "is a matrix-vector product.",
+        "The gradient of 0.5 x^T A x is 0.5 (A + A^T) x, which is A x when A is symmetric; "
+        "the gradient of b^T x is b.",
+        "return A @ x - b",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 02-numerical-grad
+def _central(f, x, h=1e-5):
+    x = _f(x)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (float(f(x + e)) - float(f(x - e))) / (2 * h)
+    return g
+
+
+def _forward(f, x, h=1e-5):
+    x = _f(x)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (float(f(x + e)) - float(f(x))) / h
+    return g
+
+
+def _numgrad_compare(got, expected, case):
+    # The default comparison, plus a targeted message for the integer-input case: with an
+    # integer x, x.copy() stays integer, so x[i] + h is truncated when stored back and the
+    # differences come out as zeros or nonsense (or `+=` raises a casting error).
+    msg = explain_array_mismatch(got, expected, rtol=1e-6, atol=1e-7, returns="array",
+                                 name="Your gradient")
+    if msg is not None and np.asarray(case.args[1]).dtype.kind in "iub":
+        return ("On an INTEGER input x your gradient is wrong: storing x[i] + h into an "
+                "integer array truncates it (1 + 1e-5 becomes 1). Start from a float copy, "
+                "x = np.array(x, dtype=float), and perturb copies of that.\n" + msg)
+    return msg
+
+
+def _numgrad_cases(rng):
+    return [
+        Case(Ref("gdlab.objectives.rosenbrock().f"), np.array([-1.2, 1.0])),
+        Case(Ref("gdlab.objectives.quadratic(np.diag([1.0, 2.0, 3.0]), "
+                 "np.array([1.0, 0.0, -1.0])).f"), np.array([0.5, -0.5, 2.0])),
+        Case(Ref("lambda x: float(np.sum(np.sin(3 * x)) + x[0] * x[-1])"),
+             rng.uniform(-1.0, 1.0, size=4)),
+        Case(Ref("gdlab.objectives.himmelblau().f"), np.array([1.0, 2.0]), h=1e-4),
+        Case(Ref("lambda x: float(np.sum(x ** 2) + np.prod(x))"), np.array([1, 2, -1])),
+    ]
+
+
+exercise(
+    id="02-numerical-grad", lesson="02", title="A numerical gradient by central differences",
+    target="numerical_gradient", kind="function", points=3,
+    cases=_numgrad_cases, reference=_central, rtol=1e-6, atol=1e-7, returns="array",
+    compare=_numgrad_compare,
+    mistakes=[
+        Mistake("forward difference", _forward,
+                "You use a forward difference (f(x + h e_i) - f(x)) / h. Its error shrinks "
+                "only like h; the central difference (f(x + h e_i) - f(x - h e_i)) / (2h) "
+                "cancels the first error term and is far more accurate."),
+    ],
+    hints=[
+        "Loop over the coordinates i. For each, build the two points x + h e_i and "
+        "x - h e_i, where e_i is the i-th unit vector, and evaluate f at both.",
+        "Start from a float copy, x = np.array(x, dtype=float), and perturb copies of it "
+        "(never the caller's array). The i-th entry is (f(x_plus) - f(x_minus)) / (2 * h).",
+        "x = np.array(x, dtype=float)\ng = np.zeros_like(x)\nfor i in range(x.size):\n"
+        "    e = np.zeros_like(x); e[i] = h\n    g[i] = (f(x + e) - f(x - e)) / (2 * h)\n"
+        "return g",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 02-rosenbrock-grad
+# f(x, y) = (a - x)^2 + b (y - x^2)^2
+def _rb_grad(p, a=1.0, b=100.0):
+    x, y = _f(p)
+    r = y - x * x
+    return np.array([-2.0 * (a - x) - 4.0 * b * x * r, 2.0 * b * r])
+
+
+def _rb_cases(rng):
+    return [
+        Case(np.array([-1.2, 1.0])),
+        Case(np.array([1.0, 1.0])),
+        Case(np.array([0.0, 0.0])),
+        Case(np.array([0.5, -0.3])),
+        Case(rng.uniform(-2.0, 2.0, size=2)),
+        Case(np.array([2.0, 1.0]), a=2.0, b=10.0),
+        Case(np.array([-0.5, 1.5]), a=0.5, b=1.0),
+    ]
+
+
+exercise(
+    id="02-rosenbrock-grad", lesson="02", title="The gradient of the Rosenbrock function",
+    target="rosenbrock_grad", kind="function", points=3,
+    cases=_rb_cases, reference=_rb_grad, rtol=1e-9, atol=1e-9, returns="array",
+    mistakes=[
+        Mistake("chain rule: inner derivative missing",
+                lambda p, a=1.0, b=100.0: np.array(
+                    [-2.0 * (a - _f(p)[0]) + 2.0 * b * (_f(p)[1] - _f(p)[0] ** 2),
+                     2.0 * b * (_f(p)[1] - _f(p)[0] ** 2)]),
+                "The x-component misses the chain rule in the second term: the inner "
+                "function y - x^2 has d/dx = -2x, so that term is -4 b x (y - x^2)."),
+        Mistake("sign of the first term",
+                lambda p, a=1.0, b=100.0: _rb_grad(p, a, b) + np.array(
+                    [4.0 * (a - _f(p)[0]), 0.0]),
+                "Check the sign of the first term of df/dx: d/dx (a - x)^2 = -2 (a - x), "
+                "the inner derivative of a - x is -1."),
+        Mistake("ignores a and b", lambda p, a=1.0, b=100.0: _rb_grad(p),
+                "Your gradient ignores the parameters a and b (it uses 1 and 100 always). "
+                "Use the arguments a and b in the formulas."),
+        Mistake("df/dy halved",
+                lambda p, a=1.0, b=100.0: _rb_grad(p, a, b) * np.array([1.0, 0.5]),
+                "Your df/dy is half the right size: d/dy b (y - x^2)^2 = 2 b (y - x^2)."),
+    ],
+    hints=[
+        "Take the two partial derivatives separately. Each term of f is a square "
+        "(something)^2, whose derivative is 2 (something) times the derivative of the "
+        "something (chain rule).",
+        "df/dx = -2 (a - x) - 4 b x (y - x^2);  df/dy = 2 b (y - x^2). Return them as one "
+        "array of shape (2,).",
+        "x, y = p\nr = y - x**2\nreturn np.array([-2*(a - x) - 4*b*x*r, 2*b*r])",
+    ],
+)

@@ -1,0 +1,294 @@
+"""Lesson 04 exercises: full batch, stochastic and mini-batch descent.
+
+Randomness is part of these exercises, so the task statements fix how to use it: one
+``rng.permutation(m)`` per epoch (the same convention as ``gdlab.train.fit``), which makes
+the answers exact. The variance exercise is a Monte Carlo estimate; its reference is the
+exact expectation and the tolerance covers the sampling error of the learner's estimate.
+
+The cases put the row index into the data (column 0 of X is 0..m-1, y is 1000 + index), so
+a wrong answer can be traced back to the order the learner used.
+"""
+import numpy as np
+
+from gdlab.checks.core import Case, Mistake, Ref, exercise
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+def _indexed_data(m, d):
+    """X with the row index in column 0 (plus d-1 smooth columns); y = 1000 + row index."""
+    idx = np.arange(m, dtype=float)
+    cols = [idx] + [np.cos((j + 1) * idx) for j in range(d - 1)]
+    return np.column_stack(cols), 1000.0 + idx
+
+
+# --------------------------------------------------------------------------- 04-minibatches
+def _batches(X, y, batch_size, rng, *, order="rng", keep_last=True, shuffle_y=True):
+    X, y = np.asarray(X), np.asarray(y)
+    m = X.shape[0]
+    perm = rng.permutation(m) if order == "rng" else np.arange(m)
+    yperm = perm if shuffle_y else np.arange(m)
+    out = []
+    for lo in range(0, m, batch_size):
+        if not keep_last and lo + batch_size > m:
+            break
+        out.append((X[perm[lo:lo + batch_size]], y[yperm[lo:lo + batch_size]]))
+    return out
+
+
+def _minibatches_ref(X, y, batch_size, rng):
+    return _batches(X, y, batch_size, rng)
+
+
+def _minibatch_cases(rng):
+    X10, y10 = _indexed_data(10, 2)
+    X12, y12 = _indexed_data(12, 3)
+    X7, y7 = _indexed_data(7, 2)
+    return [
+        Case(X10, y10, 3, Ref("np.random.default_rng(11)")),
+        Case(X12, y12, 4, Ref("np.random.default_rng(12)")),
+        Case(X7, y7, 1, Ref("np.random.default_rng(13)")),
+        Case(X10, y10, 10, Ref("np.random.default_rng(14)")),
+        Case(X7, y7, 5, Ref("np.random.default_rng(15)")),
+    ]
+
+
+def _rows_of(batches, column):
+    """Row indices recovered from column 0 of the X batches or from the y batches."""
+    parts = []
+    for Xb, yb in batches:
+        parts.append(np.asarray(Xb, float)[:, 0] if column == "X" else np.asarray(yb, float) - 1000)
+    return np.concatenate(parts).round().astype(int) if parts else np.empty(0, int)
+
+
+def _compare_minibatches(got, expected, case):
+    X, y, B = case.args[0], case.args[1], case.args[2]
+    m = len(y)
+    n_full, n_all = m // B, -(-m // B)
+    if not isinstance(got, (list, tuple)):
+        kind = getattr(got, "type_name", type(got).__name__)   # Opaque: a generator, say
+        return (f"minibatches must return a list of (X_batch, y_batch) pairs; got a {kind}. "
+                "(If you wrote a generator with `yield`, return list(...) of it instead.)")
+    for k, pair in enumerate(got):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            return f"element {k} of your list is not a pair (X_batch, y_batch)."
+        Xb, yb = np.asarray(pair[0]), np.asarray(pair[1])
+        if Xb.ndim != 2 or Xb.shape[1] != X.shape[1]:
+            return (f"X_batch {k} has shape {Xb.shape}; expected (batch rows, {X.shape[1]}): "
+                    "select whole rows, X[idx].")
+        if yb.ndim != 1 or yb.shape[0] != Xb.shape[0]:
+            return f"y_batch {k} has shape {yb.shape}; expected ({Xb.shape[0]},), one target per row."
+    sizes = [len(pair[1]) for pair in got]
+    exp_sizes = [len(pair[1]) for pair in expected]
+    if len(got) == n_full and n_full < n_all:
+        return (f"You return {n_full} batches for m = {m} examples and batch_size = {B}; "
+                f"expected {n_all}: the last, smaller batch of {m - n_full * B} rows is dropped. "
+                "Every example must be used once per epoch: keep the partial batch.")
+    if sizes != exp_sizes:
+        return (f"batch sizes {sizes}; expected {exp_sizes} (consecutive slices of "
+                f"{B} rows, the last one may be smaller).")
+    rows_x, rows_y = _rows_of(got, "X"), _rows_of(got, "y")
+    if sorted(rows_x.tolist()) != list(range(m)):
+        return ("The X batches do not contain every row exactly once (some repeat, some are "
+                "missing). Sample WITHOUT replacement: one permutation of range(m) per epoch.")
+    if not np.array_equal(rows_x, rows_y):
+        return ("X and y are shuffled differently: the rows of X_batch no longer match the "
+                "targets in y_batch, so the model learns from scrambled pairs. Index X and y "
+                "with the SAME permutation: X[idx], y[idx].")
+    exp_rows = _rows_of(expected, "X")
+    if np.array_equal(rows_x, np.arange(m)) and not np.array_equal(exp_rows, np.arange(m)):
+        return ("Your batches are in the original order: nothing is shuffled. Draw "
+                "idx = rng.permutation(m) and slice idx into batches.")
+    if not np.array_equal(rows_x, exp_rows):
+        return ("Your batches are shuffled, but not in the order rng.permutation(m) gives with "
+                "the generator passed in as `rng`. Use that generator (not a new "
+                "np.random.default_rng(seed) made inside the function: that would give the "
+                "SAME order every epoch) and call rng.permutation(m) once.")
+    for (Xb, yb), (Xe, ye) in zip(got, expected):
+        if not (np.allclose(Xb, Xe) and np.allclose(yb, ye)):
+            return "The batch rows are right but their values differ from X[idx] and y[idx]."
+    return None
+
+
+exercise(
+    id="04-minibatches", lesson="04", title="A shuffled mini-batch iterator",
+    target="minibatches", kind="function", points=2,
+    cases=_minibatch_cases, reference=_minibatches_ref, returns="any",
+    compare=_compare_minibatches,
+    mistakes=[],
+    hints=[
+        "One epoch = one random order of the rows. idx = rng.permutation(m) gives it; then "
+        "walk through idx in steps of batch_size.",
+        "for start in range(0, m, batch_size): rows = idx[start:start + batch_size]; append "
+        "(X[rows], y[rows]). Slicing past the end simply gives the shorter last batch.",
+        "idx = rng.permutation(len(y))\nreturn [(X[idx[s:s + batch_size]], y[idx[s:s + batch_size]])\n"
+        "        for s in range(0, len(y), batch_size)]",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 04-sgd-epoch
+def _epoch(theta, X, y, lr, batch_size, rng, *, shuffle=True, full_grad=False, lr_power=1,
+           keep_last=True, divide_by_B=False, sign=1.0, mean=True):
+    """Reference epoch, with switches that reproduce the common mistakes."""
+    X, y = _f(X), _f(y)
+    m = X.shape[0]
+    idx = rng.permutation(m) if shuffle else np.arange(m)
+    theta = _f(theta).copy()
+    for lo in range(0, m, batch_size):
+        rows = idx[lo:lo + batch_size]
+        if not keep_last and len(rows) < batch_size:
+            break
+        Xb, yb = (X, y) if full_grad else (X[rows], y[rows])
+        count = batch_size if divide_by_B else Xb.shape[0]
+        scale = 2.0 / count if mean else 2.0
+        g = scale * Xb.T @ (Xb @ theta - yb)
+        theta = theta - sign * lr ** lr_power * g
+    return theta
+
+
+def _sgd_epoch_ref(theta, X, y, lr, batch_size, rng):
+    return _epoch(theta, X, y, lr, batch_size, rng)
+
+
+def _epoch_cases(rng):
+    Xr = np.hstack([np.ones((22, 1)), rng.normal(size=(22, 2))])
+    yr = Xr @ np.array([1.0, -1.0, 2.0]) + rng.normal(scale=0.3, size=22)
+    return [
+        Case(np.zeros(3), Xr, yr, 0.05, 5, Ref("np.random.default_rng(21)")),
+        Case(np.array([0.5, 0.5, 0.5]), Xr, yr, 0.1, 1, Ref("np.random.default_rng(22)")),
+        Case(np.zeros(3), Xr, yr, 0.2, 8, Ref("np.random.default_rng(23)")),
+        Case(np.array([1.0, -1.0, 0.0]), Xr, yr, 0.1, 22, Ref("np.random.default_rng(24)")),
+    ]
+
+
+exercise(
+    id="04-sgd-epoch", lesson="04", title="One epoch of mini-batch SGD",
+    target="sgd_epoch", kind="function", points=3,
+    cases=_epoch_cases, reference=_sgd_epoch_ref, rtol=1e-7, atol=1e-10, returns="array",
+    mistakes=[
+        Mistake("no shuffle",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, shuffle=False),
+                "You visit the examples in their stored order. Shuffle at the start of the "
+                "epoch: idx = rng.permutation(m), then take the batches from idx."),
+        Mistake("full gradient",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, full_grad=True),
+                "Each of your updates uses the gradient on ALL examples. A mini-batch update "
+                "uses only the batch: (2/b) X_b^T (X_b theta - y_b) with b = len(y_b)."),
+        Mistake("learning rate applied twice",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, lr_power=2),
+                "Your steps are lr times too small: the learning rate is applied twice. "
+                "One update is theta = theta - lr * grad."),
+        Mistake("drops the last partial batch",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, keep_last=False),
+                "You skip the last, smaller batch. One epoch uses every example: the final "
+                "batch simply has fewer rows."),
+        Mistake("divides by batch_size in the last batch",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, divide_by_B=True),
+                "The last batch is smaller than batch_size, but you still divide its gradient "
+                "by batch_size. Divide by the number of rows actually in the batch, len(y_b)."),
+        Mistake("sum gradient",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, mean=False),
+                "Your batch gradient is a SUM over the batch (missing 1/b): use the batch MSE "
+                "gradient (2/b) X_b^T (X_b theta - y_b), b = len(y_b)."),
+        Mistake("ascent",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, sign=-1.0),
+                "You add the gradient: descent subtracts it, theta = theta - lr * grad."),
+    ],
+    hints=[
+        "Shuffle once at the start (idx = rng.permutation(m)), then for each batch of rows "
+        "compute the batch gradient and take one step. Work on a copy of theta.",
+        "For rows = idx[s:s + batch_size]: Xb, yb = X[rows], y[rows]; "
+        "grad = 2 / len(yb) * Xb.T @ (Xb @ theta - yb); theta = theta - lr * grad.",
+        "theta = np.array(theta, dtype=float)\nidx = rng.permutation(len(y))\n"
+        "for s in range(0, len(y), batch_size):\n    rows = idx[s:s + batch_size]\n"
+        "    Xb, yb = X[rows], y[rows]\n    theta = theta - lr * 2 / len(yb) * Xb.T @ (Xb @ theta - yb)\n"
+        "return theta",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 04-grad-variance
+def _per_example_grads(theta, X, y):
+    X, y = _f(X), _f(y)
+    return 2.0 * X * (X @ _f(theta) - y)[:, None]     # row i = gradient on example i alone
+
+
+def _spread(theta, X, y):
+    """(1/m) sum_i ||g_i - g||^2: the variance of a one-example gradient (B = 1)."""
+    G = _per_example_grads(theta, X, y)
+    return float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
+
+
+def _variance_exact(theta, X, y, batch_size, n_draws, rng):
+    """E ||g_B - g||^2 for a batch of B distinct rows drawn uniformly (without replacement).
+
+    Sampling without replacement from m rows: Var = (s2 / B) * (m - B) / (m - 1), where s2 is
+    the one-example spread; the factor (m - B)/(m - 1) is the finite-population correction
+    (it makes the variance 0 when B = m, the full gradient).
+    """
+    m = len(y)
+    return _spread(theta, X, y) / batch_size * (m - batch_size) / (m - 1)
+
+
+def _variance_cases(rng):
+    X = np.hstack([np.ones((40, 1)), rng.normal(size=(40, 2))])
+    y = X @ np.array([0.5, 2.0, -1.0]) + rng.normal(scale=0.5, size=40)
+    theta = np.array([-1.0, 0.5, 1.0])    # far from the fit, so the gradient is not ~0
+    return [
+        Case(theta, X, y, 1, 4000, Ref("np.random.default_rng(31)")),
+        Case(theta, X, y, 4, 4000, Ref("np.random.default_rng(32)")),
+        # Far out, so that the value is well away from 1 (where a square root would pass).
+        Case(np.array([-3.0, 3.0, 3.0]), X, y, 30, 4000, Ref("np.random.default_rng(33)")),
+        Case(np.zeros(3), X, y, 10, 4000, Ref("np.random.default_rng(34)")),
+    ]
+
+
+exercise(
+    id="04-grad-variance", lesson="04", title="Variance of the mini-batch gradient",
+    target="minibatch_grad_variance", kind="function", points=3,
+    cases=_variance_cases, reference=_variance_exact,
+    # A Monte Carlo estimate from 4000 draws is within a few percent of the exact value;
+    # 15 % leaves room for that and still separates every mistake below (all >= 35 % off).
+    rtol=0.15, atol=1e-9, returns="float",
+    mistakes=[
+        Mistake("with replacement",
+                lambda t, X, y, B, n, rng: _spread(t, X, y) / B,
+                "Your estimate matches sampling WITH replacement (rows may repeat inside a "
+                "batch). A mini-batch holds B distinct rows: rng.choice(m, size=B, "
+                "replace=False). Without replacement the variance is smaller, and exactly 0 "
+                "when B = m."),
+        Mistake("not centred",
+                lambda t, X, y, B, n, rng: _variance_exact(t, X, y, B, n, rng)
+                + float(np.sum(_per_example_grads(t, X, y).mean(axis=0) ** 2)),
+                "You average ||g_B||^2, the second moment. The variance measures the spread "
+                "AROUND the full gradient: average ||g_B - g_full||^2."),
+        Mistake("standard deviation",
+                lambda t, X, y, B, n, rng: float(np.sqrt(_variance_exact(t, X, y, B, n, rng))),
+                "You return a standard deviation (a square root). Return the mean squared "
+                "distance itself, mean of ||g_B - g_full||^2."),
+        Mistake("sum gradient",
+                # E||B g_B - g||^2 = B^2 Var(g_B) + (B - 1)^2 ||g||^2
+                lambda t, X, y, B, n, rng: _variance_exact(t, X, y, B, n, rng) * B ** 2
+                + (B - 1) ** 2 * float(np.sum(_per_example_grads(t, X, y).mean(axis=0) ** 2)),
+                "Your batch gradient is a SUM over the batch (missing 1/B), which multiplies "
+                "the variance by B^2. Use the batch MSE gradient (2/B) X_b^T (X_b theta - y_b)."),
+        Mistake("full gradient in every draw",
+                lambda t, X, y, B, n, rng: 0.0,
+                "Your estimate is 0: every draw uses the full gradient. Each draw must "
+                "compute the gradient on its own batch rows only, X[rows] and y[rows]."),
+    ],
+    hints=[
+        "First compute the full gradient g_full on all rows. Then repeat n_draws times: draw "
+        "B distinct rows, compute the gradient g_B on them, and record ||g_B - g_full||^2.",
+        "rows = rng.choice(m, size=batch_size, replace=False); "
+        "g_B = 2 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows]); "
+        "return the mean of np.sum((g_B - g_full) ** 2) over the draws, as a float.",
+        "g_full = 2 / m * X.T @ (X @ theta - y)\nsq = []\nfor _ in range(n_draws):\n"
+        "    rows = rng.choice(m, size=batch_size, replace=False)\n"
+        "    g = 2 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows])\n"
+        "    sq.append(np.sum((g - g_full) ** 2))\nreturn float(np.mean(sq))",
+    ],
+)

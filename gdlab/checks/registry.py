@@ -1,0 +1,307 @@
+"""Exercise declarations: ``exercise(...)``, ``Case``, ``Ref``, ``Mistake`` and the registry.
+
+Each lesson declares its exercises in ``gdlab/checks/lessonNN.py``; that module is imported
+the first time an id starting with ``"NN-"`` is looked up, so a notebook only pays for the
+lesson it uses.
+"""
+import copy
+import importlib
+import pkgutil
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Case", "Ref", "Mistake", "Exercise", "exercise", "get_exercise", "exercises",
+           "available_lessons", "normalize_lesson"]
+
+KINDS = ("function", "value")
+RETURNS = ("array", "float", "tuple", "any")
+_ID_RE = re.compile(r"^(\d\d)-[a-z0-9][a-z0-9-]*$")
+
+_REGISTRY = {}        # id -> Exercise, in registration order
+_LOADED_LESSONS = set()
+
+
+class Ref:
+    """An argument given as a Python expression, evaluated where the case runs.
+
+    The expression sees ``np`` (numpy) and ``gdlab``; ``gdlab.<module>`` names used in it
+    are imported first. Example: ``Ref("gdlab.objectives.rosenbrock()")``.
+    """
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        if not isinstance(expr, str) or not expr.strip():
+            raise TypeError(f"Ref needs a non-empty Python expression string, got {expr!r}")
+        compile(expr, "<Ref>", "eval")  # a typo should fail at declaration time
+        self.expr = expr
+
+    def resolve(self):
+        import gdlab
+        for sub in sorted(set(re.findall(r"\bgdlab\.([A-Za-z_]\w*)", self.expr))):
+            try:
+                importlib.import_module(f"gdlab.{sub}")
+            except ModuleNotFoundError:
+                pass  # an attribute of gdlab, not a submodule
+        return eval(self.expr, {"np": np, "gdlab": gdlab})  # noqa: S307 - author-written
+
+    def __repr__(self):
+        return self.expr
+
+
+def resolve(obj):
+    """A fresh, private copy of a case argument with every Ref evaluated."""
+    if isinstance(obj, Ref):
+        return obj.resolve()
+    if isinstance(obj, list):
+        return [resolve(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(resolve(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: resolve(v) for k, v in obj.items()}
+    return copy.deepcopy(obj)
+
+
+class Case:
+    """One call of the learner's function: ``Case(*args, meta=None, **kwargs)``.
+
+    ``meta`` is not passed to the function; it gives facts to the mistake detection, e.g.
+    ``meta={"m": 50}`` (number of samples) lets a check recognise a sum instead of a mean.
+    """
+
+    __slots__ = ("args", "kwargs", "meta")
+
+    def __init__(self, *args, meta=None, **kwargs):
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"Case meta must be a dict, got {type(meta).__name__}")
+        self.args = args
+        self.kwargs = kwargs
+        self.meta = dict(meta or {})
+
+    def resolved(self):
+        """Fresh (args, kwargs) ready to pass: deep copies with Refs evaluated."""
+        return resolve(list(self.args)), {k: resolve(v) for k, v in self.kwargs.items()}
+
+    def __repr__(self):
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"Case({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: ``func`` takes the case's arguments and returns what a learner
+    who made this mistake would return; when the learner's result matches it, ``message``
+    is shown instead of the generic "wrong values"."""
+
+    name: str
+    func: object
+    message: str
+
+    def __post_init__(self):
+        if not callable(self.func):
+            raise TypeError(f"Mistake {self.name!r}: func must be callable, got {self.func!r}")
+        if not isinstance(self.message, str) or not self.message:
+            raise TypeError(f"Mistake {self.name!r}: message must be a non-empty string")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A registered exercise (see :func:`exercise` for the meaning of the fields)."""
+
+    id: str
+    lesson: str
+    title: str
+    target: str
+    kind: str
+    points: float
+    cases: object
+    reference: object
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    returns: str = "any"
+    mistakes: tuple = ()
+    compare: object = None
+    hints: tuple = ()
+    module: str = field(default="", compare=False)
+
+    @property
+    def seed(self):
+        """Cases are drawn from a generator seeded by the id, so the kernel and the grader
+        build exactly the same cases."""
+        return zlib.crc32(self.id.encode())
+
+    def make_cases(self):
+        """A fresh list of Case objects (new arrays every call)."""
+        if callable(self.cases):
+            made = self.cases(np.random.default_rng(self.seed))
+        else:
+            made = copy.deepcopy(list(self.cases))
+        made = list(made)
+        if not made:
+            raise ValueError(f"Exercise {self.id} has no cases")
+        for i, c in enumerate(made):
+            if not isinstance(c, Case):
+                raise TypeError(f"Exercise {self.id}: case {i} is {c!r}, expected a Case(...)")
+        if self.kind == "value" and (len(made) != 1 or made[0].args or made[0].kwargs):
+            raise ValueError(f"Exercise {self.id} is a value exercise: use cases=[Case()]")
+        return made
+
+    def call_with(self, func, case):
+        """Call an author function (reference or mistake) on fresh copies of the case."""
+        if self.kind == "value":
+            return func()
+        args, kwargs = case.resolved()
+        return func(*args, **kwargs)
+
+
+def normalize_lesson(lesson):
+    """``1``, ``"1"`` or ``"01"`` -> ``"01"``."""
+    if isinstance(lesson, bool) or not isinstance(lesson, (int, str)):
+        raise TypeError(f"lesson must be a number like 3 or a string like '03', got {lesson!r}")
+    text = str(lesson).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 99:
+        raise ValueError(f"Invalid lesson: {lesson!r}; use a number from 0 to 99 like '03'")
+    return f"{int(text):02d}"
+
+
+def _number(name, value, ex_id, minimum=0.0, strict=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"Exercise {ex_id}: {name} must be a number, got {value!r}")
+    if not np.isfinite(value) or value < minimum or (strict and value == minimum):
+        bound = f"> {minimum}" if strict else f">= {minimum}"
+        raise ValueError(f"Exercise {ex_id}: invalid {name}: {value!r} (must be {bound})")
+    return value
+
+
+def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="function",
+             rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=()):
+    """Declare (register) an exercise and return it.
+
+    id: "NN-short-name", NN equal to ``lesson``. target: the name the solution cell defines
+    (a function for kind="function", a variable for kind="value"). cases: list of
+    :class:`Case` or ``cases(rng) -> list``; value exercises use ``[Case()]`` (the default).
+    reference(*case.args, **case.kwargs) gives the expected result (no args for values).
+    A result passes when ``|got - expected| <= atol + rtol * |expected|`` everywhere.
+    returns: "array" | "float" | "tuple" | "any", the type a correct answer has.
+    compare(got, expected, case) -> None | message replaces the numeric comparison.
+    hints: progressively stronger hints, shown one per ``hint(id)`` call.
+    Re-declaring an id from the same module (re-import) replaces it.
+    """
+    m = _ID_RE.match(id) if isinstance(id, str) else None
+    if m is None:
+        raise ValueError(f"Invalid exercise id: {id!r}; use 'NN-short-name' "
+                         "(two-digit lesson, lowercase letters, digits and dashes)")
+    lesson = normalize_lesson(lesson)
+    if m.group(1) != lesson:
+        raise ValueError(f"Exercise id {id!r} does not start with its lesson {lesson!r}")
+    if kind not in KINDS:
+        raise ValueError(f"Exercise {id}: invalid kind {kind!r}; valid: {', '.join(KINDS)}")
+    if returns not in RETURNS:
+        raise ValueError(f"Exercise {id}: invalid returns {returns!r}; "
+                         f"valid: {', '.join(RETURNS)}")
+    if not isinstance(target, str) or not target.isidentifier():
+        raise ValueError(f"Exercise {id}: target must be a Python name, got {target!r}")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"Exercise {id}: title must be a non-empty string, got {title!r}")
+    _number("points", points, id, strict=True)
+    _number("rtol", rtol, id)
+    _number("atol", atol, id)
+    if not callable(reference):
+        raise TypeError(f"Exercise {id}: reference must be callable, got {reference!r}")
+    if compare is not None and not callable(compare):
+        raise TypeError(f"Exercise {id}: compare must be callable or None, got {compare!r}")
+    if cases is None:
+        if kind != "value":
+            raise ValueError(f"Exercise {id}: a function exercise needs cases=[Case(...), ...]")
+        cases = [Case()]
+    if not callable(cases) and not isinstance(cases, (list, tuple)):
+        raise TypeError(f"Exercise {id}: cases must be a list of Case or a function "
+                        f"rng -> list, got {type(cases).__name__}")
+    mistakes = tuple(mistakes)
+    for mk in mistakes:
+        if not isinstance(mk, Mistake):
+            raise TypeError(f"Exercise {id}: mistakes must be Mistake(...) objects, got {mk!r}")
+    if isinstance(hints, str):
+        raise TypeError(f"Exercise {id}: hints must be a list of strings, not one string")
+    hints = tuple(hints)
+    for h in hints:
+        if not isinstance(h, str) or not h.strip():
+            raise TypeError(f"Exercise {id}: every hint must be a non-empty string, got {h!r}")
+
+    module = _declaring_module()
+    ex = Exercise(id=id, lesson=lesson, title=title.strip(), target=target, kind=kind,
+                  points=points, cases=cases, reference=reference, rtol=float(rtol),
+                  atol=float(atol), returns=returns, mistakes=mistakes, compare=compare,
+                  hints=hints, module=module)
+    old = _REGISTRY.get(id)
+    if old is not None and old.module != module:
+        raise ValueError(f"Exercise id {id!r} is already declared in {old.module}")
+    ex.make_cases()  # fail at declaration, not in a learner's notebook
+    _REGISTRY[id] = ex
+    return ex
+
+
+def _declaring_module():
+    import sys
+    frame = sys._getframe(2)
+    return frame.f_globals.get("__name__", "")
+
+
+def _load_lesson(lesson):
+    if lesson in _LOADED_LESSONS:
+        return
+    name = f"gdlab.checks.lesson{lesson}"
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:  # the lesson file exists but imports something missing
+            raise
+    _LOADED_LESSONS.add(lesson)
+
+
+def available_lessons():
+    """Lessons that have a gdlab/checks/lessonNN.py file."""
+    from gdlab import checks
+    found = []
+    for info in pkgutil.iter_modules(checks.__path__):
+        m = re.fullmatch(r"lesson(\d\d)", info.name)
+        if m:
+            found.append(m.group(1))
+    return sorted(found)
+
+
+def get_exercise(exercise_id):
+    """The Exercise registered under ``exercise_id`` (loading its lesson file on demand)."""
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"Exercise id must be a string like '01-derivative', "
+                        f"got {exercise_id!r}")
+    m = _ID_RE.match(exercise_id.strip())
+    if m is None:
+        raise ValueError(f"Invalid exercise id: {exercise_id!r}; ids look like "
+                         "'01-derivative' (two-digit lesson number, dash, name)")
+    exercise_id = exercise_id.strip()
+    _load_lesson(m.group(1))
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        known = [e.id for e in _REGISTRY.values() if e.lesson == m.group(1)]
+        import difflib
+        close = difflib.get_close_matches(exercise_id, known, n=1)
+        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        listing = ", ".join(known) if known else "none"
+        raise ValueError(f"Unknown exercise {exercise_id!r}.{suggestion} "
+                         f"Exercises of lesson {m.group(1)}: {listing}") from None
+
+
+def exercises(lesson=None):
+    """Registered exercises of one lesson (or of every lesson), in declaration order."""
+    if lesson is None:
+        for les in available_lessons():
+            _load_lesson(les)
+        return list(_REGISTRY.values())
+    lesson = normalize_lesson(lesson)
+    _load_lesson(lesson)
+    return [e for e in _REGISTRY.values() if e.lesson == lesson]

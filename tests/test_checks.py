@@ -1,0 +1,398 @@
+"""In-notebook checks: verdicts, feedback on common mistakes, hostile results, hints,
+progress, the JSON encoding shared with the grader, and the real lesson declarations."""
+import math
+
+import numpy as np
+import pytest
+
+import checks_example_exercises as examples  # noqa: F401  (registers lesson "97")
+from gdlab.checks import (Case, ExerciseFailed, NotAttempted, check, decode_probe, evaluate,
+                          exercise, exercises, explain_array_mismatch, get_exercise, hint,
+                          probe, progress, reset_session)
+from gdlab.checks.encode import Opaque, decode, encode
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    reset_session()
+    yield
+    reset_session()
+
+
+def failure(exercise_id, **namespace):
+    """The exception check() raises for this namespace (the test fails if it passes)."""
+    with pytest.raises(ExerciseFailed) as info:
+        check(exercise_id, namespace)
+    return info.value
+
+
+def good_dfdx(x):
+    return 6 * x - 2
+
+
+# ------------------------------------------------------------------------------ verdicts
+
+def test_correct_function_prints_one_stable_line(capsys):
+    assert check("97-derivative", {"dfdx": good_dfdx}) is None
+    assert capsys.readouterr().out == "✔ 97-derivative: all 5 cases pass (2 points)\n"
+
+
+def test_check_reads_the_callers_globals(capsys):
+    global dfdx
+    dfdx = good_dfdx
+    try:
+        check("97-derivative")
+    finally:
+        del dfdx
+    assert capsys.readouterr().out.startswith("✔ 97-derivative")
+
+
+def test_prints_inside_the_learners_function_are_hidden(capsys):
+    def chatty(x):
+        print("debugging", x)
+        return 6 * x - 2
+    check("97-derivative", {"dfdx": chatty})
+    assert "debugging" not in capsys.readouterr().out
+
+
+def test_unsolved_stub_is_not_attempted():
+    def dfdx(x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+    err = failure("97-derivative", dfdx=dfdx)
+    assert type(err) is NotAttempted
+    assert "not attempted yet" in str(err)
+    assert err.result.points == 0 and err.result.status == "not attempted"
+
+
+def test_undefined_target_is_not_attempted():
+    err = failure("97-derivative")
+    assert type(err) is NotAttempted
+    assert "`dfdx` is not defined" in str(err)
+
+
+def test_value_exercise_not_defined_then_right_then_wrong(capsys):
+    assert type(failure("97-learning-rate")) is NotAttempted
+    check("97-learning-rate", {"lr_best": 0.25})
+    assert capsys.readouterr().out == "✔ 97-learning-rate: 1 case passes (1 point)\n"
+    err = failure("97-learning-rate", lr_best=0.5)
+    assert "twice" in str(err)
+
+
+def test_traceback_shows_only_the_friendly_message():
+    err = failure("97-derivative", dfdx=lambda x: -(6 * x - 2))
+    lines = err._render_traceback_()
+    assert lines == str(err).splitlines()
+    assert lines[0].startswith("✘ 97-derivative: 0 of 5 cases pass (0 of 2 points)")
+    assert not any("Traceback" in line or "File " in line for line in lines)
+    assert isinstance(err, AssertionError)  # a failing test cell for nbgrader
+
+
+def test_partial_credit_counts_passing_cases():
+    # Right for scalars, wrong (sign) for arrays: cases 0 and 1 pass, 3 of 5 fail.
+    def dfdx(x):
+        return 6 * x - 2 if np.ndim(x) == 0 else -(6 * x - 2)
+    err = failure("97-derivative", dfdx=dfdx)
+    assert err.result.passed_cases == 2 and err.result.n_cases == 5
+    assert err.result.points == pytest.approx(round(2 * 2 / 5, 2))
+    assert "2 of 5 cases pass (0.8 of 2 points)" in str(err)
+
+
+# ------------------------------------------------------------------ generic mistakes
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda x: -(6 * x - 2), "wrong sign"),
+    (lambda x: 2 * (6 * x - 2), "twice the expected value"),
+    (lambda x: (6 * x - 2) / 2, "half the expected value"),
+    (lambda x: list(np.atleast_1d(6 * x - 2)), "is a Python list"),
+    (lambda x: tuple(np.atleast_1d(6 * x - 2)), "is a Python tuple"),
+    (lambda x: None, "is None"),
+    (lambda x: (6 * x - 2) * np.nan, "contains NaN"),
+    (lambda x: (6 * x - 2) * np.inf, "contains inf"),
+    (lambda x: 1 / 0, "raised ZeroDivisionError: division by zero"),
+    (lambda x: "6x - 2", "is text"),
+])
+def test_generic_mistakes_get_their_own_message(wrong, phrase):
+    assert phrase in str(failure("97-derivative", dfdx=wrong))
+
+
+def test_exception_message_names_the_case():
+    def dfdx(x):
+        if np.ndim(x) > 0:
+            raise ValueError("arrays not supported")
+        return 6 * x - 2
+    text = str(failure("97-derivative", dfdx=dfdx))
+    assert "Calling dfdx(np.array([-1.0, 2.0])) raised ValueError: arrays not supported" in text
+
+
+def test_exercise_specific_mistake_message():
+    text = str(failure("97-derivative", dfdx=lambda x: 3 * x - 2))
+    assert "bring the exponent down" in text
+
+
+def test_mutated_input_is_reported():
+    def dfdx(x):
+        if isinstance(x, np.ndarray):
+            x *= 6
+            x -= 2
+            return x
+        return 6 * x - 2
+    err = failure("97-derivative", dfdx=dfdx)
+    assert "changed its input `x` in place" in str(err)
+    assert err.result.passed_cases == 2  # the two float cases cannot be mutated
+
+
+def test_sum_instead_of_mean_uses_meta_m():
+    err = failure("97-mean-grad", mean_grad=lambda X, y, t: X.T @ (X @ t - y))
+    assert "4 times too large" in str(err) and "sum where a mean" in str(err)
+
+
+def test_column_instead_of_flat_vector():
+    text = str(failure("97-mean-grad", mean_grad=lambda X, y, t: (X.T @ (X @ t - y) / len(y))
+                       [:, None]))
+    assert "shape (2, 1) (a column)" in text and "shape (2,)" in text
+
+
+def test_broadcasting_shape_gets_a_tip():
+    # y[:, None] makes (m, 1) - (m,) broadcast to (m, m).
+    text = str(failure("97-mean-grad", mean_grad=lambda X, y, t:
+                       X.T @ (X @ t - y[:, None]) / len(y)))
+    assert "has shape (2, 4)" in text and "broadcasting" in text
+
+
+def test_transposed_matrix():
+    text = str(failure("97-outer", outer=lambda u, v: np.outer(v, u)))
+    assert "transposed: shape (2, 3) instead of (3, 2)" in text
+
+
+def test_wrong_values_show_expected_and_got():
+    text = str(failure("97-outer", outer=lambda u, v: np.outer(u, v) + 1))
+    assert "expected:" in text and "got:" in text and "largest difference" in text
+
+
+def test_tuple_exercise():
+    check("97-stats", {"stats": lambda x: (x.mean(), x.std())})
+    assert "tuple of 2 values" in str(failure("97-stats", stats=lambda x: x.mean()))
+    text = str(failure("97-stats", stats=lambda x: (x.mean(), x.var())))
+    assert "Part 1 of the result" in text
+
+
+def test_ref_arguments_are_evaluated_fresh():
+    check("97-scale", {"scale": lambda v, c: c * v})
+    text = str(failure("97-scale", scale=lambda v, c: v))
+    assert "scale(np.arange(1.0, 4.0), 2.0)" in text
+
+
+def test_not_a_function():
+    assert "should be a function, but it is a int" in str(failure("97-derivative", dfdx=3))
+
+
+# -------------------------------------------------------------------- hostile results
+
+class AlwaysEqual:
+    """Claims to equal everything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = None
+
+
+class NoNumbers:
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array for you")
+
+
+class LyingArray(np.ndarray):
+    """An ndarray subclass whose comparisons always say 'equal'."""
+
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+    def __array_finalize__(self, obj):
+        pass
+
+
+def test_object_that_equals_everything_fails():
+    text = str(failure("97-derivative", dfdx=lambda x: AlwaysEqual()))
+    assert "object of type" in text and "AlwaysEqual" in text
+
+
+def test_object_that_refuses_conversion_fails_cleanly():
+    text = str(failure("97-derivative", dfdx=lambda x: NoNumbers()))
+    assert "NoNumbers" in text
+
+
+def test_lying_ndarray_subclass_is_judged_by_its_numbers(capsys):
+    wrong = failure("97-derivative",
+                    dfdx=lambda x: np.asarray(6 * np.asarray(x) + 5.0).view(LyingArray))
+    assert "wrong values" in str(wrong) or "expected value" in str(wrong)
+    check("97-derivative", {"dfdx": lambda x: np.asarray(6 * np.asarray(x) - 2.0)
+                            .view(LyingArray)})
+    assert capsys.readouterr().out.startswith("✔")
+
+
+def test_explain_array_mismatch_never_trusts_eq():
+    assert explain_array_mismatch(AlwaysEqual(), np.array([1.0])) is not None
+    assert explain_array_mismatch(NoNumbers(), 1.0) is not None
+    assert "ragged" in explain_array_mismatch([[1.0, 2.0], [3.0]], np.ones((2, 2)))
+    assert explain_array_mismatch(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-12])) is None
+
+
+# ---------------------------------------------------------------------------- hints
+
+def test_hints_escalate_then_repeat_the_last(capsys):
+    shown = []
+    for _ in range(5):
+        hint("97-derivative")
+        shown.append(capsys.readouterr().out)
+    assert "Use the power rule." in shown[0] and "Hint 1 of 3" in shown[0]
+    assert "n x^(n-1)" in shown[1] and "Hint 2 of 3" in shown[1]
+    assert "6x - 2" in shown[2] and "last hint" in shown[2]
+    for repeated in shown[3:]:
+        assert "6x - 2" in repeated and "repeats the last one" in repeated
+
+
+def test_exercise_without_hints_says_so(capsys):
+    hint("97-outer")
+    assert "No hints" in capsys.readouterr().out
+
+
+def test_unknown_id_suggests_the_closest():
+    with pytest.raises(ValueError, match="Did you mean '97-derivative'"):
+        hint("97-derivativ")
+    with pytest.raises(ValueError, match="Invalid exercise id"):
+        check("derivative")
+
+
+# -------------------------------------------------------------------------- progress
+
+def test_progress_shows_every_state():
+    check("97-derivative", {"dfdx": good_dfdx})
+    failure("97-mean-grad", mean_grad=lambda X, y, t: -_mean_grad(X, y, t))
+    failure("97-outer")
+    table = progress("97")
+    states = {row.exercise_id: row.status for row in table.rows}
+    assert states == {"97-derivative": "passed", "97-mean-grad": "failed",
+                      "97-outer": "not attempted", "97-scale": "not checked yet",
+                      "97-learning-rate": "not checked yet", "97-stats": "not checked yet"}
+    text = repr(table)
+    assert "97-derivative" in text and "2/2" in text and "not checked yet" in text
+    html = table._repr_html_()
+    assert "<table>" in html and "97-mean-grad" in html and "failed" in html
+    assert table.points == 2 and table.max_points == 2 + 3 + 1 + 1 + 1 + 2
+
+
+def test_progress_without_lesson_shows_lessons_touched():
+    hint("97-derivative")
+    assert {row.exercise_id[:2] for row in progress().rows} == {"97"}
+
+
+def _mean_grad(X, y, t):
+    return X.T @ (X @ t - y) / len(y)
+
+
+# ----------------------------------------------------------------- grader round trip
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, float("nan"), float("inf"), "text", [1, [2.0, None]],
+    (1.0, 2.0), {"a": 1, 2: (3.0,)},
+    np.array([1.5, -np.inf, np.nan]), np.arange(6, dtype=np.int32).reshape(2, 3),
+    np.float32(0.5), np.array(7.0), np.array([1 + 2j]), np.array(["a", "bc"]),
+    np.zeros((0, 3)),
+])
+def test_encode_decode_round_trip(value):
+    back = decode(encode(value))
+    assert type(back) is type(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        assert back.dtype == value.dtype and np.shape(back) == np.shape(value)
+        np.testing.assert_array_equal(back, value)
+    elif isinstance(value, float) and math.isnan(value):
+        assert math.isnan(back)
+    else:
+        assert back == value
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_encode_turns_objects_into_opaque_markers():
+    loop = [1]
+    loop.append(loop)
+    back = decode(encode({"f": len, "bad": NoNumbers(), "loop": loop,
+                          "matrix": np.matrix([[1.0, 2.0]])}))
+    assert isinstance(back["f"], Opaque) and isinstance(back["bad"], Opaque)
+    assert back["bad"].type_name.endswith("NoNumbers")
+    assert back["loop"][0] == 1 and isinstance(back["loop"][1], Opaque)
+    assert type(back["matrix"]) is np.ndarray and back["matrix"].shape == (1, 2)
+
+
+def test_decode_rejects_garbage():
+    with pytest.raises(ValueError):
+        decode("{not json")
+    with pytest.raises(ValueError):
+        decode('{"__nonsense__": 1}')
+
+
+def test_grader_path_gives_the_notebook_verdict():
+    ns = {"dfdx": lambda x: 3 * x - 2}
+    text = probe("97-derivative", ns)
+    assert isinstance(text, str)
+    result = evaluate(get_exercise("97-derivative"), decode_probe(text))
+    assert result.status == "failed"
+    assert result.message == str(failure("97-derivative", **ns))
+    missing = evaluate("97-derivative", decode_probe(probe("97-derivative", {})))
+    assert missing.status == "not attempted" and missing.points == 0
+
+
+# --------------------------------------------------------------------- declarations
+
+def test_cases_are_reproducible():
+    ex = get_exercise("97-derivative")
+    a, b = ex.make_cases(), ex.make_cases()
+    np.testing.assert_array_equal(a[3].args[0], b[3].args[0])
+    assert a[3].args[0] is not b[3].args[0]
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(id="97 bad"), "Invalid exercise id"),
+    (dict(id="96-wrong-lesson"), "does not start with its lesson"),
+    (dict(kind="method"), "invalid kind"),
+    (dict(returns="list"), "invalid returns"),
+    (dict(points=-1), "invalid points"),
+    (dict(hints="one string"), "list of strings"),
+])
+def test_bad_declarations_are_refused(bad, match):
+    args = dict(id="97-extra", lesson="97", title="t", target="f", points=1,
+                cases=[Case(1.0)], reference=lambda x: x)
+    args.update(bad)
+    with pytest.raises((ValueError, TypeError), match=match):
+        exercise(**args)
+
+
+def test_exercises_keep_declaration_order():
+    ids = [e.id for e in exercises("97")]
+    assert ids[:3] == ["97-derivative", "97-mean-grad", "97-outer"]
+
+
+# ------------------------------------------------------- the real lesson declarations
+
+def _real_exercises():
+    return [e for e in exercises() if int(e.lesson) <= 10]
+
+
+def test_lessons_declare_exercises():
+    assert _real_exercises(), "no gdlab/checks/lessonNN.py declares an exercise"
+
+
+@pytest.mark.parametrize("ex", _real_exercises(), ids=lambda e: e.id)
+def test_reference_passes_and_every_mistake_fails(ex):
+    right = evaluate(ex, decode_probe(probe(ex, {ex.target: ex.reference})))
+    assert right.status == "passed", right.message
+    for mistake in ex.mistakes:
+        wrong = evaluate(ex, decode_probe(probe(ex, {ex.target: mistake.func})))
+        assert wrong.status == "failed", f"mistake {mistake.name!r} passes the check"
