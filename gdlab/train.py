@@ -426,7 +426,7 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
     seen = 0
     epochs_run = 0
     stop_reason, diverged, converged = "step budget exhausted", False, False
-    sqrt, perf_counter, step = math.sqrt, _time.perf_counter, optimizer.step
+    sqrt, dot, perf_counter, step = math.sqrt, np.dot, _time.perf_counter, optimizer.step
     start = perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
@@ -443,7 +443,7 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
                 if not value <= max_loss:  # also true for NaN
                     stop_reason, diverged, stopped, extra_eval = f"diverged at step {n}", True, True, 1
                     break
-                gn = sqrt(float(g @ g))
+                gn = sqrt(dot(g, g))
                 if tol is not None and gn <= tol:
                     stop_reason, converged, stopped, extra_eval = "gradient norm below tol", True, True, 1
                     break

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, divergence_message, float_slider, new_view
+from ._base import Dashboard, check_int, divergence_message, float_slider, new_view
 from ._base import log_slider
 from ._runs import optimizer_run
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
@@ -29,6 +29,11 @@ LANES = {
     "newton": ("Newton", {"lr": 1.0, "damping": 0.1}),
 }
 DEFAULT_RACE = ("gd", "momentum", "rmsprop", "adam")
+# One fixed colour per lane (Okabe-Ito, without its yellow, which vanishes on the surface
+# image; grey for the eighth), so a lane keeps its colour when others are toggled.
+LANE_COLORS = {"gd": "#000000", "momentum": "#0072B2", "nesterov": "#56B4E9",
+               "adagrad": "#009E73", "rmsprop": "#E69F00", "adam": "#D55E00",
+               "adamw": "#CC79A7", "newton": "#7F7F7F"}
 
 
 def make_optimizer(kind, settings):
@@ -176,8 +181,8 @@ class Race(SurfaceClicks, Dashboard):
         ax_loss.set_xlabel("update $k$")
         ax_loss.grid(True, alpha=0.3)
         paths, heads, losses = {}, {}, {}
-        for i, (kind, (label, _)) in enumerate(LANES.items()):
-            color = COLORS[i % len(COLORS)]
+        for kind, (label, _) in LANES.items():
+            color = LANE_COLORS[kind]
             paths[kind], = ax.plot([], [], "-", color=color, lw=1.6, animated=animated,
                                    zorder=3, label=label)
             heads[kind], = ax.plot([], [], "o", color=color, ms=6, mec="black",
