@@ -86,7 +86,8 @@ class History:
                 f"{_fmt(float(lrs[0]))} -> {_fmt(float(lrs[-1]))}"
             lines.append(f"  last gradient norm: {_fmt(float(self.grad_norm[-1]))}, lr: {lr_text}")
         if self.epochs:
-            text = f"  epochs: {self.epochs} ({self.updates_per_epoch} updates each)"
+            each = "update" if self.updates_per_epoch == 1 else "updates"
+            text = f"  epochs: {self.epochs} ({self.updates_per_epoch} {each} each)"
             if self.epoch_loss.size:
                 text += f", final training loss {_fmt(float(self.epoch_loss[-1]))}"
             if self.val_loss.size:

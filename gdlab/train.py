@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from gdlab.history import DivergenceWarning, History
+from gdlab.models._validate import check_X
 
 __all__ = ["minimize", "fit", "History", "DivergenceWarning"]
 
@@ -374,6 +375,8 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
     X_arr = np.asarray(X)
     if X_arr.ndim == 0:
         raise ValueError("X must be an array with one row per example; got a scalar")
+    if X_arr.ndim != 2 and callable(getattr(model, "_check", None)):
+        check_X(X_arr)   # gdlab models need X of shape (m, n): explain before init_params fails
     m = X_arr.shape[0]
     if params0 is None:
         init = getattr(model, "init_params", None)
@@ -423,7 +426,6 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
 
     n = 0           # updates taken
     extra_eval = 0  # a gradient evaluated but not used for an update (the stopping one)
-    seen = 0
     epochs_run = 0
     stop_reason, diverged, converged = "step budget exhausted", False, False
     sqrt, dot, perf_counter, step = math.sqrt, np.dot, _time.perf_counter, optimizer.step
@@ -461,7 +463,6 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
                 gnorm[n] = gn
                 lrs[n] = lr_now
                 n += 1
-                seen += Xb.shape[0]
             if diverged:
                 break
             train_loss = float(full_loss(params, X, y))
@@ -485,7 +486,10 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
                 break
 
     if diverged:
-        lr_bad = float(lrs[n - 1]) if n else float(optimizer.current_lr if has_current_lr else "nan")
+        if n:
+            lr_bad = float(lrs[n - 1])
+        else:
+            lr_bad = float(optimizer.current_lr) if has_current_lr else float("nan")
         smoothness = None
         L_of = getattr(model, "smoothness", None)
         if callable(L_of):
@@ -501,6 +505,8 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
         times[n] = perf_counter() - start
         if keep_path:
             path[n] = params
+    full_epochs, partial = divmod(n, per_epoch)
+    seen = full_epochs * m + min(partial * B, m)   # rows that went into the n updates
     return History(
         x=params, path=path[:n + 1] if keep_path else None, loss=loss[:n + 1],
         grad_norm=gnorm[:n], lr=lrs[:n], time=times[:n + 1],

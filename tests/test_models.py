@@ -72,6 +72,10 @@ def test_linear_regression_smoothness_is_largest_hessian_eigenvalue():
     H = 2 / 25 * X.T @ X
     assert LinearRegression().smoothness(X) == pytest.approx(np.linalg.eigvalsh(H).max())
     assert Ridge(0.5).smoothness(X) == pytest.approx(np.linalg.eigvalsh(H).max() + 1.0)
+    # logistic: the Hessian X^T diag(p(1-p)) X / m is largest when every p = 1/2
+    H_logistic = X.T @ X / (4 * 25)
+    assert LogisticRegression(alpha=0.1).smoothness(X) == pytest.approx(
+        np.linalg.eigvalsh(H_logistic).max() + 0.1)
 
 
 def test_ridge_gradient_vanishes_at_closed_form_solution():

@@ -77,7 +77,7 @@ def test_lesson_content(course):
     report = release(course / "solutions", course / "lessons")
     assert report.written == [course / "lessons" / "97_demo.ipynb"] and not report.errors
     lesson = nbformat.read(course / "lessons" / "97_demo.ipynb", as_version=4)
-    source = synthetic_solution()
+    source = nbformat.read(course / "solutions" / "97_demo.ipynb", as_version=4)
     text, plain, solution, check_cell, answer, two = lesson.cells
 
     assert solution.source == STUB_SOURCE
@@ -117,12 +117,24 @@ def test_release_is_byte_for_byte_idempotent(course):
     assert (course / "other" / "97_demo.ipynb").read_bytes() == first
 
 
-def run_cli(*argv, cwd):
-    return subprocess.run([sys.executable, "-m", "gdlab", *argv], cwd=cwd,
-                          capture_output=True, text=True)
+class CliResult:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
 
 
-def test_check_names_missing_stale_and_extra_lessons(course):
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """Run `gdlab ARGS` in-process in a given folder (a subprocess costs seconds)."""
+    def run(*argv, cwd):
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = cli.main(list(argv))
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+    return run
+
+
+def test_check_names_missing_stale_and_extra_lessons(course, run_cli):
     missing = run_cli("release", "--check", cwd=course)
     assert missing.returncode == 1 and "missing: lessons/97_demo.ipynb" in missing.stdout
     assert not (course / "lessons").exists()  # --check writes nothing
@@ -153,7 +165,8 @@ def test_check_names_missing_stale_and_extra_lessons(course):
     ("no markers", "solution code cell without"),
     ("schema 2", "schema_version is 2"),
 ])
-def test_invalid_solutions_are_refused_naming_notebook_and_cell(course, breakage, message):
+def test_invalid_solutions_are_refused_naming_notebook_and_cell(course, run_cli, breakage,
+                                                               message):
     nb = synthetic_solution()
     if breakage == "no end":
         nb.cells[2].source = SOLUTION_SOURCE.replace("    ### END SOLUTION", "")
@@ -177,7 +190,7 @@ def test_invalid_solutions_are_refused_naming_notebook_and_cell(course, breakage
         release_notebook(nb, "demo")
 
 
-def test_release_without_solutions_folder_is_a_clear_error(tmp_path):
+def test_release_without_solutions_folder_is_a_clear_error(tmp_path, run_cli):
     result = run_cli("release", cwd=tmp_path)
     assert result.returncode == 2 and "No solutions folder" in result.stderr
 
@@ -204,7 +217,9 @@ def test_grade_says_clearly_when_the_grader_is_missing(monkeypatch, capsys):
 
 
 def test_real_lessons_are_up_to_date_with_solutions():
-    result = run_cli("release", "--check", cwd=ROOT)
+    # Exactly what CI and maintainers run, in a separate interpreter.
+    result = subprocess.run([sys.executable, "-m", "gdlab", "release", "--check"], cwd=ROOT,
+                            capture_output=True, text=True)
     assert result.returncode == 0, (
         "lessons/ is out of date; run `python -m gdlab release`\n" + result.stdout
         + result.stderr)

@@ -170,6 +170,7 @@ def test_full_batch_linear_regression_matches_lstsq():
     # loss[k] is the full training loss at path[k] for full batch
     np.testing.assert_allclose(h.loss[:5], [np.mean((X @ p - y) ** 2) for p in h.path[:5]])
     assert h.epoch_loss[-1] == pytest.approx(np.mean((X @ h.x - y) ** 2))
+    assert "epochs: 400 (1 update each)" in h.summary()
 
 
 def test_minimum_norm_solution_for_duplicate_columns():
@@ -209,7 +210,8 @@ def _epochs(rec, m, B):
     return [np.concatenate(ys[i:i + per_epoch]) for i in range(0, len(ys), per_epoch)]
 
 
-@pytest.mark.parametrize("m,B", [(10, 1), (10, 3), (10, 10), (10, None), (17, 4), (64, 32)])
+@pytest.mark.parametrize("m,B", [(10, 1), (10, 3), (10, 10), (10, None), (17, 4), (64, 32),
+                                 (1000, 7), (1000, 100), (1000, 300)])  # several gather chunks
 def test_updates_per_epoch_and_batch_sizes(m, B):
     X = np.column_stack([np.arange(m), -np.arange(m)]).astype(float)
     y = np.arange(m, dtype=float)
@@ -391,6 +393,7 @@ ERRORS = [
     (lambda: fit(LinearRegression(), _X, _y, "sgd"), TypeError, r"step\(x, grad\)"),
     (lambda: fit(object(), _X, _y, SGD(lr=0.1)), TypeError, "loss.*grad"),
     (lambda: fit(LinearRegression(), _X, _y[:, None], SGD(lr=0.1)), ValueError, "column vector"),
+    (lambda: fit(LinearRegression(), _X[:, 1], _y, SGD(lr=0.1)), ValueError, r"reshape\(-1, 1\)"),
     (lambda: minimize(objectives.booth(), [np.inf, 0.0], SGD(lr=0.1)), ValueError, "x0 must be finite"),
     (lambda: minimize(objectives.booth(), [1.0, 2.0, 3.0], SGD(lr=0.1)), ValueError,
      "3 entries but the objective is 2-dimensional"),

@@ -138,6 +138,26 @@ def test_importing_ipympl_does_not_switch_a_loaded_pyplot_backend():
     assert out.stdout.split() == ["agg", "[1]", "DashboardCanvas"]
 
 
+def test_without_ipympl_the_layout_shows_the_fix_and_static_figures_still_work(monkeypatch):
+    import ipywidgets
+
+    from gdlab.widgets import _canvas
+
+    def missing():
+        raise ImportError("No module named 'ipympl'")
+
+    monkeypatch.setattr(_canvas, "_ipympl_canvas_class", missing)
+    box = widgets.descent_1d(lr=0.5)
+    dash = box.dashboard
+    assert not dash.canvas.live
+    html = [w for w in box.children if isinstance(w, ipywidgets.HTML) and "pip install" in w.value]
+    assert len(html) == 1 and "JupyterLab 4" in html[0].value
+    dash.controls["lr"].value = 0.7       # controls still recompute
+    np.testing.assert_allclose(xy(dash.view.steps)[0][:2], [2.5, 2.5 - 0.7 * 2.5])
+    dash.canvas.draw()
+    assert box.static_figure()._repr_png_()[:4] == b"\x89PNG"
+
+
 def test_static_figure_renders_as_png_without_the_inline_backend():
     fig = widgets.descent_1d().dashboard.static_figure()
     assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -249,6 +269,10 @@ def test_descent_1d_other_curves_and_bad_input():
     for _ in range(30):
         xs.append(xs[-1] - 0.1 * float(wavy.grad(np.array([xs[-1]]))[0]))
     np.testing.assert_allclose(xy(dash.view.steps)[0], xs, rtol=1e-12)
+    # wavy's f'' varies, so lr above 2/L names no regime (it need not diverge)
+    dash.controls["lr"].value = 0.5
+    assert dash.warning == "" and "divergent" not in dash.view.info.get_text()
+    assert "2/L = 0.444" in dash.view.info.get_text()
     with pytest.raises(ValueError, match="rosenbrock"):
         widgets.descent_1d("rosenbrock")
     with pytest.raises(ValueError, match="-0.1"):

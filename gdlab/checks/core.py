@@ -5,18 +5,18 @@ Lesson files declare exercises with the names re-exported here::
     from gdlab.checks.core import exercise, Case, Ref, Mistake
 
 The pieces live in small modules: ``registry`` (declarations), ``encode`` (results as
-JSON), ``compare`` (what is wrong, in words), ``judge`` (cases -> points: run_cases, probe, evaluate),
+JSON), ``compare`` (what is wrong, in words), ``judge`` (run_cases, probe, evaluate),
 ``feedback`` (exceptions and the progress table).
 """
 import sys
 
 from gdlab.checks.compare import as_float_array, diagnose, explain_array_mismatch
 from gdlab.checks.encode import decode, encode
-from gdlab.checks.judge import (FAILED, NOT_ATTEMPTED, PASSED, Outcome, Result,
-                                   decode_probe, evaluate, probe, run_cases)
+from gdlab.checks.judge import (NOT_ATTEMPTED, PASSED, Outcome, Result, decode_probe,
+                                evaluate, probe, run_cases)
 from gdlab.checks.feedback import ExerciseFailed, NotAttempted, Progress, ProgressRow
-from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, available_lessons,
-                                   exercise, exercises, get_exercise, normalize_lesson)
+from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, exercise, exercises,
+                                   get_exercise, normalize_lesson)
 
 __all__ = ["exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
            "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",

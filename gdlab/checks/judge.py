@@ -26,7 +26,7 @@ import numpy as np
 
 from gdlab.checks.compare import Finding, diagnose, fmt_value
 from gdlab.checks.encode import from_jsonable, to_jsonable
-from gdlab.checks.registry import Case, Exercise, Ref, get_exercise
+from gdlab.checks.registry import Exercise, Ref, get_exercise
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
            "call_text"]
@@ -281,8 +281,9 @@ def _judge_case(exercise, case, index, outcome):
     name = call if exercise.kind == "value" else f"the result of {call}"
     if outcome.mutated:
         which = ", ".join(outcome.mutated)
-        return Finding("mutated", f"Calling {call} changed its input {which} in place. Do not modify "
-                                  "the arguments: work on a copy, e.g. write x = x - step "
+        return Finding("mutated", f"Calling {call} changed its input {which} in place. Do "
+                                  "not modify the arguments: work on a copy, e.g. write "
+                                  "x = x - step "
                                   "instead of x -= step, or start with x = x.copy().")
     if exercise.compare is not None:
         try:

@@ -292,3 +292,90 @@ exercise(
         "    sq.append(np.sum((g - g_full) ** 2))\nreturn float(np.mean(sq))",
     ],
 )
+
+
+# --------------------------------------------------------------------------- 04-sgd-schedule
+def _run_schedule(theta, X, y, schedule, batch_size, epochs, rng, *, shuffle_once=False,
+                  lr_index="update", offset=0):
+    """Reference multi-epoch SGD with a schedule; the switches reproduce common mistakes.
+
+    lr_index: "update" (the global 0-based update counter, correct), "epoch" (the epoch
+    number), "in-epoch" (a counter that restarts every epoch) or "first" (schedule(0) always).
+    """
+    X, y = _f(X), _f(y)
+    m = X.shape[0]
+    theta = _f(theta).copy()
+    t = 0
+    idx = rng.permutation(m) if shuffle_once else None
+    for epoch in range(epochs):
+        if not shuffle_once:
+            idx = rng.permutation(m)
+        for k, lo in enumerate(range(0, m, batch_size)):
+            rows = idx[lo:lo + batch_size]
+            Xb, yb = X[rows], y[rows]
+            step = {"update": t, "epoch": epoch, "in-epoch": k, "first": 0}[lr_index]
+            lr = schedule(step + offset)
+            theta = theta - lr * 2.0 / len(yb) * Xb.T @ (Xb @ theta - yb)
+            t += 1
+    return theta
+
+
+def _sgd_schedule_ref(theta, X, y, schedule, batch_size, epochs, rng):
+    return _run_schedule(theta, X, y, schedule, batch_size, epochs, rng)
+
+
+def _schedule_cases(rng):
+    X = np.hstack([np.ones((20, 1)), rng.normal(size=(20, 2))])
+    y = X @ np.array([-1.0, 1.5, 0.5]) + rng.normal(scale=0.3, size=20)
+    return [
+        Case(np.zeros(3), X, y, Ref("gdlab.schedules.inverse_time(0.2, decay=0.3)"), 4, 3,
+             Ref("np.random.default_rng(41)")),
+        Case(np.zeros(3), X, y, Ref("gdlab.schedules.step_decay(0.2, step_size=3, gamma=0.5)"),
+             7, 2, Ref("np.random.default_rng(42)")),
+        # A constant rate isolates the shuffling: only "shuffle once" can go wrong here.
+        Case(np.array([1.0, 0.0, 0.0]), X, y, Ref("gdlab.schedules.constant(0.05)"), 5, 3,
+             Ref("np.random.default_rng(43)")),
+    ]
+
+
+exercise(
+    id="04-sgd-schedule", lesson="04", title="Several SGD epochs with a decaying learning rate",
+    target="sgd_with_schedule", kind="function", points=2,
+    cases=_schedule_cases, reference=_sgd_schedule_ref, rtol=1e-7, atol=1e-10,
+    returns="array",
+    mistakes=[
+        Mistake("shuffles once",
+                lambda *a: _run_schedule(*a, shuffle_once=True),
+                "You draw the permutation once, before the epoch loop, so every epoch visits "
+                "the batches in the same order. Draw idx = rng.permutation(m) at the start "
+                "of EACH epoch."),
+        Mistake("schedule indexed by epoch",
+                lambda *a: _run_schedule(*a, lr_index="epoch"),
+                "You call the schedule with the epoch number. Schedules here count UPDATES: "
+                "use lr = schedule(t) with t = 0, 1, 2, ... increased after every update, "
+                "across epochs."),
+        Mistake("counter restarts every epoch",
+                lambda *a: _run_schedule(*a, lr_index="in-epoch"),
+                "Your update counter starts again at 0 in every epoch, so the rate jumps back "
+                "up. Keep one counter t for the whole run, set to 0 before the epoch loop."),
+        Mistake("counter starts at 1",
+                lambda *a: _run_schedule(*a, offset=1),
+                "Your first update uses schedule(1). Step indices start at 0: the first "
+                "update uses schedule(0), then increase t after the update."),
+        Mistake("rate never changes",
+                lambda *a: _run_schedule(*a, lr_index="first"),
+                "Your learning rate never changes: every update uses schedule(0). Call the "
+                "schedule with the current update index t."),
+    ],
+    hints=[
+        "Two loops: epochs outside, batches inside. Keep one counter t = 0 before both loops "
+        "and add 1 after each update.",
+        "At the start of each epoch: idx = rng.permutation(m). For each batch: "
+        "lr = schedule(t); theta = theta - lr * grad; t += 1.",
+        "theta = np.array(theta, dtype=float); t = 0\nfor _ in range(epochs):\n"
+        "    idx = rng.permutation(len(y))\n    for s in range(0, len(y), batch_size):\n"
+        "        rows = idx[s:s + batch_size]; Xb, yb = X[rows], y[rows]\n"
+        "        theta = theta - schedule(t) * 2 / len(yb) * Xb.T @ (Xb @ theta - yb)\n"
+        "        t += 1\nreturn theta",
+    ],
+)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from gdlab.models._base import LinearModel
-from gdlab.models._validate import check_labels, check_nonneg
+from gdlab.models._validate import check_labels, check_nonneg, check_X
 
 
 def sigmoid(z):
@@ -54,6 +54,14 @@ class LogisticRegression(LinearModel):
             value += 0.5 * self.alpha * (w @ w)
             g += self.alpha * w
         return value, g
+
+    def smoothness(self, X):
+        """L = lambda_max(X^T X) / (4 m) + alpha, an upper bound on the Hessian's eigenvalues.
+
+        The Hessian is X^T diag(p (1 - p)) X / m + alpha P, and p (1 - p) <= 1/4.
+        """
+        X = check_X(X)
+        return float(np.linalg.eigvalsh(X.T @ X)[-1] / (4.0 * X.shape[0])) + self.alpha
 
     def predict_proba(self, params, X):
         """P(y = 1 | x) = sigmoid(x . theta), shape (m,)."""

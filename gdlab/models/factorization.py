@@ -56,7 +56,9 @@ class MatrixFactorization:
         """Views (U, V) of shapes (n_users, rank) and (n_items, rank) into params."""
         params = check_params(params, self.n_params, repr(self))
         split = self.n_users * self.rank
-        return params[:split].reshape(self.n_users, self.rank), params[split:].reshape(self.n_items, self.rank)
+        U = params[:split].reshape(self.n_users, self.rank)
+        V = params[split:].reshape(self.n_items, self.rank)
+        return U, V
 
     def pack(self, U, V):
         """Inverse of unpack: concatenate the flattened factors."""

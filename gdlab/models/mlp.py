@@ -118,7 +118,8 @@ class MLP:
         for (W, b), (_, _, n_in, n_out) in zip(layers, self._slices):
             W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
             if W.shape != (n_in, n_out) or b.shape != (n_out,):
-                raise ValueError(f"layer shapes must be W {(n_in, n_out)}, b {(n_out,)}; got {W.shape}, {b.shape}")
+                raise ValueError(f"layer shapes must be W {(n_in, n_out)}, b {(n_out,)}; "
+                                 f"got {W.shape}, {b.shape}")
             parts += [W.ravel(), b]
         return np.concatenate(parts)
 
@@ -138,7 +139,8 @@ class MLP:
         if self.task == "regression" and n_out > 1:
             y = np.asarray(y, dtype=float)
             if y.shape != (m, n_out):
-                raise ValueError(f"y must have shape ({m}, {n_out}) for {n_out} regression outputs; got {y.shape}")
+                raise ValueError(f"y must have shape ({m}, {n_out}) for {n_out} regression outputs; "
+                                 f"got {y.shape}")
             return y
         y = check_y(y, m)
         if self.task == "classification":

@@ -44,7 +44,11 @@ class Descent1D(Dashboard):
         self.curve_x, self.curve_y = xs, np.asarray(self.objective.f(xs), float)
         # Slider range: past the stability limit 2/L so divergence can be seen; without a
         # known L, use the largest curvature seen on the window instead.
-        curv = self.L if self.L else float(np.max(np.abs(self.objective.hess(xs))))
+        h = np.asarray(self.objective.hess(xs), dtype=float)
+        # The monotone / oscillating / divergent regimes are exact only where f'' is
+        # constant (a parabola); elsewhere lr > 2/L need not diverge.
+        self.is_quadratic = bool(np.allclose(h, h[0]))
+        curv = self.L if self.L else float(np.max(np.abs(h)))
         self.lr_max = float(np.round(2.5 / max(curv, 1e-12), 3))
         lr = check_positive("learning rate", lr)
         if lr > self.lr_max:
@@ -122,8 +126,8 @@ class Descent1D(Dashboard):
         return self.result.n_updates
 
     def regime(self):
-        """'monotone' / 'oscillating' / 'divergent' for a known L (parabola), else ''."""
-        if not self.L:
+        """'monotone' / 'oscillating' / 'divergent' for a parabola, else ''."""
+        if not (self.L and self.is_quadratic):
             return ""
         q = self.lr * self.L
         if q == 0:
@@ -150,8 +154,10 @@ class Descent1D(Dashboard):
         g = float(np.asarray(self.objective.grad(run.path[k])).reshape(-1)[0])
         lines = [f"lr = {self.lr:.3g}   step {k}/{self.steps}",
                  f"x = {xs[-1]:.4g}   f'(x) = {g:.3g}"]
-        if self.L:
+        if self.L and self.is_quadratic:
             lines.append(f"{self.regime()};  2/L = {2 / self.L:.3g}")
+        elif self.L:
+            lines.append(f"2/L = {2 / self.L:.3g}  (L = max f'')")
         view.info.set_text("\n".join(lines))
 
     def _status_text(self):

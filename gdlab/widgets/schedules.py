@@ -138,7 +138,7 @@ class Schedules(Dashboard):
         lr_line, = ax_lr.plot([], [], "-", color=COLORS[0], lw=1.8, animated=animated)
         limit = ax_lr.axhline(2.0, color=COLORS[1], lw=0.8, ls="--", label="2/L")
         ax_lr.legend(handles=[limit], fontsize=8, loc="upper right")
-        info = ax_lr.text(0.02, 0.04, "", transform=ax_lr.transAxes, fontsize=8.5,
+        info = ax_lr.text(0.02, 0.97, "", transform=ax_lr.transAxes, va="top", fontsize=8.5,
                           animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85))
         ax_loss.set_yscale("log")
         ax_loss.set_ylim(1e-5, 1e3)
