@@ -402,6 +402,8 @@ def test_race_click_surface_and_divergence():
     assert dash.objective.name == "saddle"
     assert dash.controls["gd.lr"].value == pytest.approx(DEFAULT_LR["saddle"])
     np.testing.assert_allclose(xy(dash.view.start)[0], [dash.objective.start[0]])
+    one = widgets.optimizer_race(optimizers={"name": "adam", "lr": 0.1}).dashboard
+    assert one.enabled() == ["adam"] and one.settings("adam")["lr"] == pytest.approx(0.1)
     with pytest.raises(ValueError, match="'sgdd'"):
         widgets.optimizer_race(optimizers=["sgdd"])
     with pytest.raises(ValueError, match="beta3"):

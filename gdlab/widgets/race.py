@@ -68,7 +68,9 @@ SURFACE_LR_LANES = ("gd", "momentum", "nesterov")
 
 def _parse_lanes(optimizers, surface_lr):
     """Accept names, (name, settings) pairs or {"name": ..., **settings} dicts."""
-    if isinstance(optimizers, str):
+    single_pair = (isinstance(optimizers, tuple) and len(optimizers) == 2
+                   and isinstance(optimizers[0], str) and isinstance(optimizers[1], dict))
+    if isinstance(optimizers, (str, dict)) or single_pair:
         optimizers = [optimizers]
     chosen = {}
     for item in optimizers:

@@ -1,0 +1,176 @@
+"""Exercises of lessons 00-02: a right answer passes every case, and each common wrong
+answer fails with the message that names its mistake (not just "wrong values").
+
+The right answers here are written independently of gdlab/checks/lesson0[0-2].py.
+"""
+import numpy as np
+import pytest
+
+from gdlab.checks import ExerciseFailed, check
+
+
+def verdict(exercise_id, **namespace):
+    try:
+        check(exercise_id, namespace=namespace)
+    except ExerciseFailed as failure:
+        return str(failure)
+    return "PASS"
+
+
+# ------------------------------------------------------------------ right answers
+def mean_of(v):
+    return float(sum(v) / len(v))
+
+
+def as_points(xs, ys):
+    return np.array([[a, b] for a, b in zip(xs, ys)], dtype=float)
+
+
+def descent_step(x, g, lr):
+    return x - lr * g
+
+
+def dfdx(x):
+    return x ** 3 - 4 * x + 1
+
+
+def descend(grad, x0, lr, steps, *, sign=-1, lr_power=1, keep=slice(None), extra=0,
+            as_list=False):
+    xs = [x0]
+    for _ in range(steps + extra):
+        xs.append(xs[-1] + sign * lr ** lr_power * grad(xs[-1]))
+    xs = xs[keep]
+    return xs if as_list else np.array(xs, dtype=float)
+
+
+def largest_stable_lr(objective, x0, lrs, steps=50, *, pick="largest"):
+    ok = []
+    for lr in lrs:
+        x = x0
+        for _ in range(steps):
+            x = x - lr * objective.grad(x)
+        ok.append(bool(objective.f(x) < objective.f(x0)))
+    ok = np.array(ok)
+    if pick == "largest":
+        return float(np.asarray(lrs)[ok].max())
+    if pick == "first bad":
+        return float(np.asarray(lrs)[~ok].min())
+    if pick == "smallest":
+        return float(np.asarray(lrs)[ok].min())
+    if pick == "index":
+        return int(np.flatnonzero(ok).max())
+
+
+def quadratic_grad(A, b, x):
+    return np.einsum("ij,j->i", A, x) - b
+
+
+def numerical_gradient(f, x, h=1e-5, *, forward=False):
+    x = np.asarray(x, dtype=float)
+    out = np.empty(x.size)
+    for i in range(x.size):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        out[i] = (f(up) - f(x)) / h if forward else (f(up) - f(down)) / (2 * h)
+    return out
+
+
+def rosenbrock_grad(p, a=1.0, b=100.0, *, bug=None):
+    x, y = p
+    inner = y - x * x
+    dx = -2 * (a - x) - 4 * b * x * inner
+    if bug == "chain":
+        dx = -2 * (a - x) + 2 * b * inner
+    return np.array([dx, 2 * b * inner])
+
+
+# ------------------------------------------------------------------ the right answers pass
+@pytest.mark.parametrize("exercise_id, namespace", [
+    ("00-mean", {"mean_of": mean_of}),
+    ("00-points", {"as_points": as_points}),
+    ("00-step", {"descent_step": descent_step}),
+    ("01-derivative", {"dfdx": dfdx}),
+    ("01-descent", {"descend": descend}),
+    ("01-max-lr", {"largest_stable_lr": largest_stable_lr}),
+    ("02-quadratic-grad", {"quadratic_grad": quadratic_grad}),
+    ("02-numerical-grad", {"numerical_gradient": numerical_gradient}),
+    ("02-rosenbrock-grad", {"rosenbrock_grad": rosenbrock_grad}),
+])
+def test_right_answer_passes(exercise_id, namespace, capsys):
+    assert verdict(exercise_id, **namespace) == "PASS"
+    assert f"✔ {exercise_id}: all" in capsys.readouterr().out
+
+
+def _inplace_step(x, g, lr):
+    x -= lr * g
+    return x
+
+
+# ------------------------------------------------------------------ mistakes are named
+@pytest.mark.parametrize("exercise_id, namespace, expected", [
+    ("00-mean", {"mean_of": lambda v: float(np.sum(v))}, "sum where a mean"),
+    ("00-mean", {"mean_of": lambda v: float(np.sum(v) / (len(v) - 1))}, "len(values) - 1"),
+    ("00-points", {"as_points": lambda x, y: np.array([x, y])}, "transposed"),
+    ("00-points", {"as_points": lambda x, y: np.column_stack([y, x])}, "swapped"),
+    ("00-step", {"descent_step": lambda x, g, lr: x + lr * g}, "You ADD lr * g"),
+    ("00-step", {"descent_step": lambda x, g, lr: x - g}, "learning rate is missing"),
+    ("00-step", {"descent_step": _inplace_step}, "changed its input `x` in place"),
+    ("01-derivative", {"dfdx": lambda x: x ** 3 - 4 * x}, "linear term"),
+    ("01-derivative", {"dfdx": lambda x: x ** 4 / 4 - 2 * x ** 2 + x}, "f(x) itself"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, sign=1)}, "UPHILL"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, lr_power=2)},
+     "applied twice"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, keep=slice(1, None))},
+     "leaves out the starting point"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, keep=slice(None, -1))},
+     "one value too few"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, extra=1)},
+     "one update too many"),
+    ("01-descent", {"descend": lambda *a, **k: descend(*a, **k, as_list=True)},
+     "Python list"),
+    ("01-max-lr", {"largest_stable_lr": lambda *a, **k: largest_stable_lr(*a, **k,
+                                                                          pick="first bad")},
+     "FAILS"),
+    ("01-max-lr", {"largest_stable_lr": lambda *a, **k: largest_stable_lr(*a, **k,
+                                                                          pick="index")},
+     "POSITION"),
+    ("01-max-lr", {"largest_stable_lr": lambda o, x0, lrs, steps=50: 2 / o.smoothness},
+     "from the formula"),
+    ("02-quadratic-grad", {"quadratic_grad": lambda A, b, x: A @ x + b}, "you add b"),
+    ("02-quadratic-grad", {"quadratic_grad": lambda A, b, x: 0.5 * A @ x - b}, "1/2"),
+    ("02-quadratic-grad", {"quadratic_grad": lambda A, b, x: (A + A.T) @ x - b},
+     "(A + A^T) x - b"),
+    ("02-quadratic-grad", {"quadratic_grad": lambda A, b, x: (A @ x - b)[:, None]},
+     "(a column)"),
+    ("02-numerical-grad", {"numerical_gradient": lambda f, x, h=1e-5: numerical_gradient(
+        f, x, h, forward=True)}, "forward difference"),
+    ("02-numerical-grad", {"numerical_gradient": lambda f, x, h=1e-5: 2 * numerical_gradient(
+        f, x, h)}, "twice"),
+    ("02-rosenbrock-grad", {"rosenbrock_grad": lambda p, a=1.0, b=100.0: rosenbrock_grad(
+        p, a, b, bug="chain")}, "chain rule"),
+    ("02-rosenbrock-grad", {"rosenbrock_grad": lambda p, a=1.0, b=100.0: rosenbrock_grad(
+        p)}, "ignores the parameters a and b"),
+])
+def test_mistake_is_named(exercise_id, namespace, expected):
+    message = verdict(exercise_id, **namespace)
+    assert message != "PASS"
+    assert expected in message, message
+
+
+def test_integer_input_to_numerical_gradient_is_explained():
+    def truncating(f, x, h=1e-5):   # keeps the integer dtype: x + h is truncated on store
+        g = np.zeros(np.shape(x))
+        for i in range(np.size(x)):
+            up, down = x.copy(), x.copy()
+            up[i] = x[i] + h
+            down[i] = x[i] - h
+            g[i] = (f(up) - f(down)) / (2 * h)
+        return g
+    assert "INTEGER input" in verdict("02-numerical-grad", numerical_gradient=truncating)
+
+
+def test_stub_is_not_attempted():
+    def dfdx(x):
+        raise NotImplementedError()
+    assert "not attempted" in verdict("01-derivative", dfdx=dfdx)
