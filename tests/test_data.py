@@ -124,16 +124,6 @@ def test_load_breast_cancer():
     assert "CC BY 4.0" in ds.license and "Wolberg" in ds.citation
 
 
-def test_shipped_data_match_scikit_learn_copy():
-    sk = pytest.importorskip("sklearn.datasets")
-    d = sk.load_diabetes(scaled=False)
-    np.testing.assert_array_equal(load_diabetes().X, d.data)
-    np.testing.assert_array_equal(load_diabetes().y, d.target)
-    b = sk.load_breast_cancer()
-    np.testing.assert_array_equal(load_breast_cancer().X, b.data)
-    np.testing.assert_array_equal(load_breast_cancer().y, 1 - b.target)   # sklearn: 0 = malignant
-
-
 def test_loading_does_not_import_sklearn():
     code = ("import sys, gdlab.data as d; d.load_diabetes(); d.load_breast_cancer(); "
             "print('sklearn' in sys.modules)")

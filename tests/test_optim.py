@@ -620,26 +620,3 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"gdlab.optim.{module}")
     result = doctest.testmod(mod)
     assert result.failed == 0
-
-
-# --------------------------------------------------------------------------- torch (extra)
-@pytest.mark.slow  # importing torch alone takes seconds
-def test_agrees_with_torch_optim():
-    """Extra cross-check against the real thing when torch happens to be installed."""
-    torch = pytest.importorskip("torch")
-    cases = [(SGD, torch.optim.SGD, kw) for kw in SGD_CASES]
-    cases += [(Adagrad, torch.optim.Adagrad, {k: v for k, v in kw.items()})
-              for kw in ADAGRAD_CASES]
-    cases += [(RMSprop, torch.optim.RMSprop, kw) for kw in RMSPROP_CASES]
-    cases += [(Adam, torch.optim.Adam, kw) for kw in ADAM_CASES]
-    cases += [(AdamW, torch.optim.AdamW, kw) for kw in ADAM_CASES]
-    for ours, theirs, kw in cases:
-        x = X0.copy()
-        p = torch.tensor(X0.copy(), requires_grad=True)
-        opt, topt = ours(lr=0.05, **kw), theirs([p], lr=0.05, **kw)
-        for _ in range(N_STEPS):
-            x = opt.step(x, A @ x - B)
-            p.grad = torch.tensor(A @ p.detach().numpy() - B)
-            topt.step()
-        np.testing.assert_allclose(x, p.detach().numpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg=f"{ours.__name__} {kw}")

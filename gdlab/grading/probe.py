@@ -1,0 +1,124 @@
+"""Probe cells: the code that replaces a check cell when a submission is graded.
+
+A probe calls the learner's target on the exercise's cases inside the learner's kernel and
+prints the encoded outcomes between two markers that contain a fresh random nonce::
+
+    @@gdlab-probe-begin:<nonce>@@{"outcomes": [...]}@@gdlab-probe-end:<nonce>@@
+
+The verdict is computed later in the grader's own process (``gdlab.checks.evaluate``), so
+nothing the learner's code does to ``check``, ``gdlab`` or ``numpy`` in the kernel can turn a
+wrong answer into a pass: the only thing that counts is the data between the markers, and
+that must hold values equal to the reference's.
+
+The nonce is drawn per probe cell when the cell is generated, after all earlier cells have
+run, so text printed earlier cannot contain it. A learner function *called by* the probe
+could read the running cell's source and print a forged block; that is why exactly one
+block must be present (a second block makes the probe output invalid, never a pass).
+"""
+import inspect
+import json
+import secrets
+from pathlib import Path
+
+from gdlab.checks import encode as _encode_module
+from gdlab.checks.encode import to_jsonable
+from gdlab.checks.registry import Ref
+
+__all__ = ["ProbeError", "case_spec", "make_probe", "parse_probe_output", "new_nonce"]
+
+_BEGIN = "@@gdlab-probe-begin:{}@@"
+_END = "@@gdlab-probe-end:{}@@"
+
+
+class ProbeError(ValueError):
+    """The probe's output cannot be trusted or read; the message says why."""
+
+
+def _runtime_source():
+    """encode.py + kernel_runtime.py, read once from the grader's own copy of gdlab."""
+    encode_src = inspect.getsource(_encode_module)
+    runtime_src = (Path(__file__).with_name("kernel_runtime.py")).read_text(encoding="utf-8")
+    return encode_src + "\n\n" + runtime_src
+
+
+_RUNTIME = _runtime_source()
+_RUNTIME_CODE_LITERAL = repr(_RUNTIME)
+
+
+def new_nonce():
+    """128 random bits as hex: cannot be guessed by code that ran before the probe."""
+    return secrets.token_hex(16)
+
+
+def _encode_arg(value, exercise_id):
+    """A case argument as JSON-able data; Refs travel as their expression."""
+    if isinstance(value, Ref):
+        return {"__ref__": value.expr}
+    if isinstance(value, list):
+        return [_encode_arg(v, exercise_id) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode_arg(v, exercise_id) for v in value]}
+    if isinstance(value, dict):
+        return {"__dict__": [[to_jsonable(k), _encode_arg(v, exercise_id)]
+                             for k, v in value.items()]}
+    data = to_jsonable(value)
+    if isinstance(data, dict) and "__opaque__" in data:
+        raise ValueError(f"Exercise {exercise_id}: a case argument of type "
+                         f"{type(value).__name__} cannot be sent to a kernel; use plain data "
+                         "(numbers, arrays, strings, lists, tuples, dicts) or Ref('...')")
+    return data
+
+
+def case_spec(exercise):
+    """JSON text describing what the probe must call: target, kind and encoded cases."""
+    cases = exercise.make_cases()
+    spec = {"id": exercise.id, "target": exercise.target, "kind": exercise.kind,
+            "cases": [{"args": [_encode_arg(a, exercise.id) for a in c.args],
+                       "kwargs": [[k, _encode_arg(v, exercise.id)]
+                                  for k, v in c.kwargs.items()]}
+                      for c in cases]}
+    return json.dumps(spec, allow_nan=False, separators=(",", ":"))
+
+
+def make_probe(spec_json, nonce):
+    """Source of a probe cell for an exercise (``spec_json`` from :func:`case_spec`).
+
+    The runtime is executed in a private namespace; only a helper name is added to the
+    learner's namespace, and it is deleted again at the end.
+    """
+    return (
+        "# gdlab grader probe (generated; replaces the check cell)\n"
+        "def __gdlab_probe__(_ns):\n"
+        "    _rt = {'__name__': '__gdlab_probe_runtime__'}\n"
+        f"    exec(compile({_RUNTIME_CODE_LITERAL}, '<gdlab-probe>', 'exec'), _rt)\n"
+        f"    _rt['main']({spec_json!r}, _ns, {nonce!r})\n"
+        "try:\n"
+        "    __gdlab_probe__(globals())\n"
+        "finally:\n"
+        "    del __gdlab_probe__\n"
+    )
+
+
+def parse_probe_output(text, nonce):
+    """The JSON payload printed by the probe with this nonce.
+
+    Raises :class:`ProbeError` when there is no complete block, more than one block (a
+    forged copy), or the block is not JSON.
+    """
+    begin, end = _BEGIN.format(nonce), _END.format(nonce)
+    n_begin, n_end = text.count(begin), text.count(end)
+    if n_begin == 0 or n_end == 0:
+        raise ProbeError("the probe printed no result (it did not finish)")
+    if n_begin > 1 or n_end > 1:
+        raise ProbeError(f"the probe output was tampered with ({n_begin} result blocks "
+                         "instead of 1)")
+    start = text.index(begin) + len(begin)
+    stop = text.index(end)
+    if stop < start:
+        raise ProbeError("the probe output is garbled (end marker before the start)")
+    payload = text[start:stop]
+    try:
+        json.loads(payload)
+    except json.JSONDecodeError as err:
+        raise ProbeError(f"the probe output is not valid JSON ({err.msg})") from None
+    return payload
