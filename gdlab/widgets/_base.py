@@ -143,6 +143,11 @@ class Dashboard:
         self.figure = Figure(figsize=self.figsize, dpi=DPI)
         self.canvas = make_canvas(self.figure)
         self.view = self._build_view(self.figure, animated=True)
+        if hasattr(self.view, "info"):
+            # Text is the costliest thing to blit (~4 ms per two-line label, glyph by
+            # glyph), so the live figure shows its info line in the HTML status below the
+            # canvas instead; static figures draw it on the figure.
+            self.view.info.set_visible(False)
         self.controls = self._build_controls()
         self.warning = ""
         self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
@@ -221,7 +226,11 @@ class Dashboard:
         self._render(self.view)
         color = "#B03A00" if self.warning else "inherit"
         text = html.escape(self.warning or self._status_text())
-        self.status.value = f'<span style="color:{color}">{text}</span>'
+        lines = []
+        if hasattr(self.view, "info"):
+            lines.append(html.escape(self.view.info.get_text()).replace("\n", " &nbsp;·&nbsp; "))
+        lines.append(f'<span style="color:{color}">{text}</span>')
+        self.status.value = "<br>".join(lines)
         self.canvas.draw_idle()
 
     def _status_text(self):
