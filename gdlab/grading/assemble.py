@@ -85,6 +85,7 @@ class Lesson:
     cells: list
     solution_ids: tuple
     check_ids: tuple
+    check_points: dict = field(default_factory=dict)  # grade_id -> nbgrader points
 
     @property
     def name(self):
@@ -141,7 +142,7 @@ def load_lessons(lessons_dir):
         if lesson in found:
             raise ValueError(f"Lessons {found[lesson].path.name} and {path.name} both claim "
                              f"lesson {lesson}")
-        sol, chk = [], []
+        sol, chk, pts = [], [], {}
         for c in cells:
             meta, gid = _nbgrader(c), _grade_id(c)
             if gid and meta.get("solution") and c.get("cell_type") == "code":
@@ -149,8 +150,10 @@ def load_lessons(lessons_dir):
             elif gid and meta.get("grade") and not meta.get("solution") \
                     and c.get("cell_type") == "code":
                 chk.append(gid)
+                p = meta.get("points", 0)
+                pts[gid] = float(p) if isinstance(p, (int, float)) else 0.0
         found[lesson] = Lesson(lesson, path, hashlib.sha256(raw).hexdigest(), cells,
-                               tuple(sol), tuple(chk))
+                               tuple(sol), tuple(chk), pts)
     return found
 
 
