@@ -1,0 +1,91 @@
+"""``gdlab grade SUBMISSION... --out DIR``: the command line of the batch grader.
+
+Mounted by ``gdlab.cli`` as the ``grade`` subcommand through :func:`add_arguments` and
+:func:`run`. Exit status: 0 when every submission got a row (whatever its grade), 1 when
+the grader itself failed on some submission, 2 for a usage problem (missing lessons folder,
+missing submission file, an --out folder holding someone else's grades.json).
+"""
+import argparse
+import sys
+
+__all__ = ["add_arguments", "run"]
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text!r}")
+    return value
+
+
+def _int_at_least(low):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid integer: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    return parse
+
+
+def add_arguments(parser):
+    """Add the grade options to an argparse parser."""
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help="submitted notebooks (.ipynb), or folders holding them")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder for grades.csv, grades.json and feedback/")
+    parser.add_argument("--jobs", type=_int_at_least(1), default=None, metavar="N",
+                        help="kernels run at the same time (default: number of CPUs)")
+    parser.add_argument("--cell-timeout", type=_positive_float, default=60.0, metavar="S",
+                        help="seconds one cell may run before it is interrupted "
+                             "(default: 60)")
+    parser.add_argument("--notebook-timeout", type=_positive_float, default=600.0,
+                        metavar="S", help="seconds a whole notebook may run (default: 600)")
+    parser.add_argument("--memory-mb", type=_int_at_least(0), default=4096, metavar="M",
+                        help="address-space limit of each kernel in MB, 0 = none "
+                             "(default: 4096)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade submissions that are already graded and unchanged")
+    parser.add_argument("--lessons", default=None, metavar="DIR",
+                        help="folder of released lesson notebooks (default: lessons/ of "
+                             "this checkout)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run(args):
+    """Run the grader for parsed ``args``; returns the exit status."""
+    from gdlab.grading.batch import grade_submissions
+    from gdlab.grading.grader import GRADER_ERROR, GradeOptions
+    try:
+        options = GradeOptions(cell_timeout=args.cell_timeout,
+                               notebook_timeout=args.notebook_timeout,
+                               memory_mb=args.memory_mb, jobs=args.jobs or 0)
+        result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
+                                   options=options, force=args.force,
+                                   progress=not args.quiet)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"gdlab grade: {err}", file=sys.stderr)
+        return 2
+    grades = result.grades
+    failed = [n for n in result.graded if grades[n].status == GRADER_ERROR]
+    print(f"graded {len(result.graded)}, skipped {len(result.skipped)} (unchanged; "
+          f"--force regrades them); results in {args.out}/grades.csv")
+    for name in failed:
+        print(f"grader error on {name}: see {args.out}/grades.json", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="gdlab grade", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,382 @@
+"""Grade submissions: assemble, run in limited kernels (several at once), judge, score.
+
+Per submission: the pristine lesson with the learner's solution cells is run cell by cell
+in a fresh kernel (``executor.KernelSession``); every check cell is replaced by a probe
+(``probe.make_probe``) whose printed outcomes are judged here with
+``gdlab.checks.evaluate``, the same judge as the in-notebook ``check()``.
+
+Whatever goes wrong is contained to the cell or the submission it happened in:
+
+* a cell that raises: the next cell runs (as "Run All" with errors ignored);
+* a cell over the per-cell limit: the kernel is interrupted and the next cell runs;
+* a dead or hung kernel (``os._exit``, a segfault, the memory limit): a new kernel is
+  started, the cells that ran fine so far are replayed to rebuild the learner's state
+  (the cell that killed the kernel is not), and grading goes on with the next cell;
+* the whole-notebook limit: the run stops; exercises not reached score zero;
+* an exception in the grader itself: that submission gets status "grader error".
+
+An exercise scores points only from a probe result judged here; anything else (timeout,
+dead kernel, missing or forged probe output) scores zero with a status saying why.
+"""
+import asyncio
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+
+from gdlab.checks import decode_probe, evaluate, get_exercise
+from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
+                                    identify_lesson, read_submission)
+from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
+from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, \
+    parse_probe_output
+
+__all__ = ["GradeOptions", "ExerciseGrade", "SubmissionGrade", "Grader",
+           "GRADED", "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
+           "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMED_OUT", "EX_KERNEL_DIED",
+           "NOT_VERIFIED", "NOT_RUN", "EX_GRADER_ERROR"]
+
+# Submission (row) statuses besides the invalid-file ones of assemble.py.
+GRADED = "graded"
+NOTEBOOK_TIMEOUT = "notebook timeout"
+KERNEL_DIED = "kernel died"
+KERNEL_START_FAILED = "kernel failed to start"
+GRADER_ERROR = "grader error"
+
+# Exercise statuses: the first three come from gdlab.checks.evaluate.
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+TIMED_OUT = "timed out"
+EX_KERNEL_DIED = "kernel died"
+NOT_VERIFIED = "not verified"
+NOT_RUN = "not run"
+EX_GRADER_ERROR = "grader error"
+
+# Stream text kept per ordinary cell (only error notes are shown from it) and per probe
+# (the probe's result block must fit: each result is capped at 2 MB by the probe itself).
+CELL_OUTPUT_CAP = 64 * 1024
+PROBE_OUTPUT_CAP = 32 * 1024 * 1024
+
+
+@dataclass
+class GradeOptions:
+    """Limits for one grading run (seconds, megabytes)."""
+
+    cell_timeout: float = 60.0
+    notebook_timeout: float = 600.0
+    memory_mb: int = 4096
+    jobs: int = 0                 # 0 = number of CPUs
+    max_restarts: int = 3
+
+    def __post_init__(self):
+        for name in ("cell_timeout", "notebook_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                    not value > 0:
+                raise ValueError(f"Invalid {name}: {value!r} (must be a number of seconds "
+                                 "> 0)")
+        for name, low in (("memory_mb", 0), ("jobs", 0), ("max_restarts", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
+        if 0 < self.memory_mb < 256:
+            raise ValueError(f"Invalid memory_mb: {self.memory_mb} (a kernel needs at least "
+                             "256 MB; use 0 for no limit)")
+
+    @property
+    def n_jobs(self):
+        return self.jobs or os.cpu_count() or 1
+
+
+@dataclass
+class ExerciseGrade:
+    points: float
+    max_points: float
+    status: str
+    message: str
+
+
+@dataclass
+class SubmissionGrade:
+    """The grade of one submission file (one row of grades.csv)."""
+
+    name: str
+    path: str
+    sha256: str
+    status: str
+    message: str = ""
+    lesson: str = ""
+    lesson_file: str = ""
+    lesson_sha256: str = ""
+    exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseGrade
+    seconds: float = 0.0
+
+    @property
+    def score(self):
+        return round(sum(e.points for e in self.exercises.values()), 2)
+
+    @property
+    def max_score(self):
+        if not self.lesson:
+            return None
+        return round(sum(e.max_points for e in self.exercises.values()), 2)
+
+    def to_json(self):
+        data = asdict(self)
+        data["score"] = self.score
+        data["max_score"] = self.max_score
+        data["seconds"] = round(self.seconds, 2)
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        exercises = {gid: ExerciseGrade(**e) for gid, e in data.get("exercises", {}).items()}
+        keys = ("name", "path", "sha256", "status", "message", "lesson", "lesson_file",
+                "lesson_sha256", "seconds")
+        return cls(exercises=exercises, **{k: data[k] for k in keys if k in data})
+
+
+def _points_text(p):
+    return f"{p:g} point" if p == 1 else f"{p:g} points"
+
+
+class _Prepared:
+    """An exercise ready to probe: the Exercise and its encoded cases (built once)."""
+
+    def __init__(self, gid, points):
+        self.gid = gid
+        self.error = None
+        try:
+            self.exercise = get_exercise(gid)
+            self.max_points = float(self.exercise.points)
+            self.spec = case_spec(self.exercise)
+        except Exception as err:
+            self.exercise, self.spec = None, None
+            self.max_points = float(points)
+            self.error = f"{type(err).__name__}: {err}"
+
+
+class Grader:
+    """Grades submissions against the lessons read once at construction.
+
+    lessons: dict "NN" -> Lesson (see ``assemble.load_lessons``). Exercises of every lesson
+    are looked up and their cases encoded here, before any learner code runs, so nothing a
+    submission does to files on disk changes how later submissions are judged.
+    """
+
+    def __init__(self, lessons, options=None):
+        self.lessons = lessons
+        self.options = options or GradeOptions()
+        self.prepared = {}
+        for lesson in lessons.values():
+            for gid in lesson.check_ids:
+                self.prepared[gid] = _Prepared(gid, lesson.check_points.get(gid, 0.0))
+
+    # ------------------------------------------------------------------ one submission
+
+    async def grade(self, path, name):
+        """Grade one file; never raises (grader failures become status "grader error")."""
+        started = time.monotonic()
+        try:
+            grade = await self._grade(path, name)
+        except Exception as err:
+            grade = SubmissionGrade(name, str(path), _sha_or_empty(path), GRADER_ERROR,
+                                    f"The grader failed on this submission ({type(err).__name__}: "
+                                    f"{err}). Please report this to the course staff.")
+            grade.message += "\n" + "".join(traceback.format_exception(err))[-2000:]
+        grade.seconds = time.monotonic() - started
+        return grade
+
+    async def _grade(self, path, name):
+        try:
+            sub = read_submission(path, name)
+        except InvalidSubmission as err:
+            return SubmissionGrade(name, str(path), _sha_or_empty(path), err.status,
+                                   err.message)
+        lesson = identify_lesson(sub, self.lessons)
+        if lesson is None:
+            known = ", ".join(sorted(self.lessons)) or "none"
+            return SubmissionGrade(
+                name, str(path), sub.sha256, UNKNOWN_LESSON,
+                "Could not tell which lesson this notebook belongs to (no gdlab.lesson "
+                f"metadata, no known exercise ids, no lesson number in the file name). "
+                f"Known lessons: {known}.")
+        grade = SubmissionGrade(name, str(path), sub.sha256, GRADED, "", lesson.lesson,
+                                lesson.name, lesson.sha256)
+        steps = assemble(lesson, sub)
+        for gid in lesson.check_ids:  # every exercise gets a row, even if never reached
+            prep = self.prepared[gid]
+            grade.exercises[gid] = ExerciseGrade(0.0, prep.max_points, NOT_RUN,
+                                                 f"{gid}: not checked.")
+        await self._run(steps, sub, lesson, grade)
+        return grade
+
+    async def _run(self, steps, sub, lesson, grade):
+        opts = self.options
+        session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP)
+        try:
+            try:
+                await session.start()
+            except KernelStartError as err:
+                grade.status = KERNEL_START_FAILED
+                grade.message = f"The notebook could not be run: {err}."
+                self._mark_rest(grade, steps, 0, grade.message)
+                return
+            deadline = time.monotonic() + opts.notebook_timeout
+            replayable = []           # steps that ran without killing or hanging the kernel
+            notes = {}                # solution grade_id -> note about how its cell ran
+            restarts = 0
+            for index, step in enumerate(steps):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    grade.status = NOTEBOOK_TIMEOUT
+                    grade.message = (f"The notebook took longer than {opts.notebook_timeout:g} s "
+                                     "in total; grading stopped there.")
+                    self._mark_rest(grade, steps, index, f"Not checked: the notebook took "
+                                    f"longer than {opts.notebook_timeout:g} s in total, so "
+                                    "grading stopped before this exercise.")
+                    return
+                limit = min(opts.cell_timeout, remaining)
+                if step.kind == "probe":
+                    run = await self._probe(session, step, sub, lesson, grade, notes, limit)
+                else:
+                    run = await session.run(step.source, limit)
+                    if step.kind == "solution":
+                        notes[step.grade_id] = _cell_note(run, opts.cell_timeout)
+                    if run.status not in (DIED, TIMEOUT):
+                        replayable.append(step)
+                if run is None or not (run.status == DIED or run.hung):
+                    continue
+                # The kernel is gone or stuck: start a new one and rebuild the state.
+                restarts += 1
+                if restarts > opts.max_restarts or time.monotonic() >= deadline:
+                    grade.status = KERNEL_DIED
+                    grade.message = (f"The kernel died or hung {restarts} times; the rest of "
+                                     "the notebook was not run.")
+                    self._mark_rest(grade, steps, index + 1, "Not checked: the kernel died "
+                                    "too often, so the rest of the notebook was not run.")
+                    return
+                if not await self._restart_and_replay(session, replayable, deadline):
+                    grade.status = KERNEL_DIED
+                    grade.message = ("The kernel died again while the earlier cells were "
+                                     "replayed; the rest of the notebook was not run.")
+                    self._mark_rest(grade, steps, index + 1, "Not checked: the kernel could "
+                                    "not be restarted with the earlier cells.")
+                    return
+        finally:
+            await session.close()
+
+    async def _restart_and_replay(self, session, replayable, deadline):
+        try:
+            await session.restart()
+        except KernelStartError:
+            return False
+        for step in replayable:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True  # the main loop reports the notebook timeout
+            run = await session.run(step.source, min(self.options.cell_timeout, remaining))
+            if run.status == DIED or run.hung:
+                return False
+        return True
+
+    def _mark_rest(self, grade, steps, start, message):
+        for step in steps[start:]:
+            if step.kind == "probe" and grade.exercises[step.grade_id].status == NOT_RUN:
+                grade.exercises[step.grade_id].message = f"{step.grade_id}: {message}"
+
+    async def _probe(self, session, step, sub, lesson, grade, notes, limit):
+        gid = step.grade_id
+        prep = self.prepared[gid]
+        mx = prep.max_points
+
+        def set_(status, message, points=0.0):
+            grade.exercises[gid] = ExerciseGrade(points, mx, status, message)
+
+        if prep.error is not None:
+            set_(EX_GRADER_ERROR, f"{gid}: this exercise cannot be checked by the grader "
+                                  f"({prep.error}). Please tell the course staff.")
+            return None
+        sol_id = f"{gid}-solution"
+        if sol_id in lesson.solution_ids and sol_id not in sub.solutions:
+            set_(NOT_ATTEMPTED, f"{gid}: not attempted: the notebook has no solution cell "
+                                f"with grade_id '{sol_id}' (was it deleted or replaced?).")
+            return None
+        nonce = new_nonce()
+        run = await session.run(make_probe(prep.spec, nonce), limit,
+                                output_cap=PROBE_OUTPUT_CAP, store_history=False)
+        note = notes.get(sol_id, "")
+        if run.status == DIED:
+            set_(EX_KERNEL_DIED, f"{gid}: the kernel died while your code was checked (for "
+                                 "example os._exit, a crash, or more memory than the limit "
+                                 f"of {self.options.memory_mb} MB); no points.{note}")
+            return run
+        if run.status == TIMEOUT:
+            set_(TIMED_OUT, f"{gid}: checking your code took longer than {limit:g} s (an "
+                            f"endless loop?), so it was stopped; no points.{note}")
+            return run
+        try:
+            payload = parse_probe_output(run.stdout, nonce)
+        except ProbeError as err:
+            why = str(err)
+            if run.truncated:
+                why = "your code printed too much output while it was checked"
+            elif run.status == ERROR:
+                why = f"the check could not run ({run.ename}: {run.evalue})"
+            set_(NOT_VERIFIED, f"{gid}: your result could not be verified: {why}; no "
+                               f"points.{note}")
+            return run
+        try:
+            outcomes = decode_probe(payload)
+        except Exception as err:
+            set_(NOT_VERIFIED, f"{gid}: your result could not be verified (unreadable probe "
+                               f"data: {type(err).__name__}); no points.{note}")
+            return run
+        try:
+            result = evaluate(prep.exercise, outcomes)
+        except Exception as err:
+            set_(EX_GRADER_ERROR, f"{gid}: the grader could not judge this result "
+                                  f"({type(err).__name__}: {err}); no points.")
+            return run
+        message = result.message if result.status == PASSED else result.message + note
+        set_(result.status, message, float(result.points))
+        return run
+
+    # ------------------------------------------------------------------ many submissions
+
+    async def grade_many(self, items, on_done=None):
+        """Grade ``items`` (pairs (path, name)) with ``options.n_jobs`` kernels at once.
+
+        ``on_done(grade)`` is called as each submission finishes. Returns the grades in the
+        order of ``items``.
+        """
+        sem = asyncio.Semaphore(self.options.n_jobs)
+
+        async def one(path, name):
+            async with sem:
+                grade = await self.grade(path, name)
+            if on_done is not None:
+                on_done(grade)
+            return grade
+
+        return await asyncio.gather(*(one(p, n) for p, n in items))
+
+
+def _cell_note(run, cell_timeout):
+    if run.status == ERROR:
+        return (f"\nNote: running your solution cell raised {run.ename}: "
+                f"{run.evalue[:300]}")
+    if run.status == TIMEOUT:
+        return (f"\nNote: your solution cell ran longer than {cell_timeout:g} s and was "
+                "stopped.")
+    if run.status == DIED:
+        return "\nNote: the kernel died while your solution cell ran."
+    return ""
+
+
+def _sha_or_empty(path):
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
