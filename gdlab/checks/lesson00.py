@@ -7,6 +7,7 @@ The references are written out here, independent of the rest of gdlab.
 """
 import numpy as np
 
+from gdlab.checks.compare import diagnose
 from gdlab.checks.core import Case, Mistake, exercise
 
 
@@ -22,11 +23,13 @@ def _mean(values):
 
 def _mean_cases(rng):
     return [
-        Case(np.array([1.0, 2.0, 3.0, 4.0]), meta={"m": 4}),
-        Case(np.array([2.5]), meta={"m": 1}),
-        Case(rng.normal(loc=3.0, size=50), meta={"m": 50}),
-        Case(np.array([-1.0, 1.0, 4.0]), meta={"m": 3}),
-        Case(np.arange(10), meta={"m": 10}),
+        # No meta={"m": ...}: the generic sum-vs-mean message speaks of "samples" and "m",
+        # words lesson 00 has not introduced; the Mistake below says it in this lesson's terms.
+        Case(np.array([1.0, 2.0, 3.0, 4.0])),
+        Case(np.array([2.5])),
+        Case(rng.normal(loc=3.0, size=50)),
+        Case(np.array([-1.0, 1.0, 4.0])),
+        Case(np.arange(10)),
     ]
 
 
@@ -36,8 +39,9 @@ exercise(
     cases=_mean_cases, reference=_mean, rtol=1e-9, atol=1e-12, returns="float",
     mistakes=[
         Mistake("sum instead of mean", lambda v: float(_f(v).sum()),
-                "You return the SUM of the values. The mean divides that sum by how many "
-                "values there are (len(values)), or simply use np.mean(values)."),
+                "You return the SUM of the values: you took a sum where a mean is needed. "
+                "Divide that sum by how many values there are (len(values)), or simply use "
+                "np.mean(values)."),
         Mistake("divides by n - 1", lambda v: float(_f(v).sum() / (_f(v).size - 1))
                 if _f(v).size > 1 else float("nan"),
                 "You divide by len(values) - 1. That is the correction used for an unbiased "
@@ -46,7 +50,8 @@ exercise(
                 "You return the first value, not the mean of all of them."),
     ],
     hints=[
-        "NumPy has a function for exactly this; its name is the word in the title.",
+        "NumPy has a function for exactly this, and it is called like the quantity you "
+        "are asked for (np.____(values)).",
         "np.mean(values) is a NumPy number; the task asks for a plain Python float: wrap "
         "the result in float(...).",
         "return float(np.mean(values))",
@@ -68,10 +73,24 @@ def _points_cases(rng):
     ]
 
 
+def _compare_points(got, expected, case):
+    """The generic "transposed" message talks about matrix products, which this warm-up
+    has none of; name the actual slip (np.array([xs, ys]) stacks them as rows)."""
+    if (isinstance(got, np.ndarray) and got.shape != expected.shape
+            and got.shape == expected.shape[::-1]):
+        return (f"Your array is transposed: shape {got.shape} instead of {expected.shape}. "
+                "np.array([xs, ys]) puts xs and ys as ROWS; the task wants them as COLUMNS, "
+                "one row per point. Add .T, or use np.column_stack([xs, ys]).")
+    finding = diagnose(got, expected, returns="array", rtol=0.0, atol=0.0,
+                       name="your result")
+    return None if finding is None else finding.message
+
+
 exercise(
     id="00-points", lesson="00", title="Stack coordinates into an (n, 2) array of points",
     target="as_points", kind="function", points=1,
     cases=_points_cases, reference=_points, rtol=0.0, atol=0.0, returns="array",
+    compare=_compare_points,
     mistakes=[
         Mistake("swapped columns", lambda xs, ys: _points(ys, xs),
                 "Your columns are swapped: column 0 must hold the x coordinates and "

@@ -39,6 +39,10 @@ exercise(
                 lambda x: _f(x) ** 3 / 4 - 2 * _f(x) + 1,
                 "You lowered each power by one but did not multiply by the old power: "
                 "d/dx x^n = n x^(n-1), so d/dx x^4/4 = x^3 and d/dx 2x^2 = 4x."),
+        Mistake("kept the 4 of x^4/4",
+                lambda x: 4 * _f(x) ** 3 - 4 * _f(x) + 1,
+                "The first term is x^4/4: the power rule gives 4x^3, and the 1/4 in front "
+                "stays, so d/dx (x^4/4) = x^3, not 4x^3."),
         Mistake("dropped the linear term", lambda x: _f(x) ** 3 - 4 * _f(x),
                 "The derivative of the linear term + x is 1, and it is missing."),
         Mistake("sign of the middle term", lambda x: _f(x) ** 3 + 4 * _f(x) + 1,

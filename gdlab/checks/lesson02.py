@@ -44,6 +44,12 @@ exercise(
     target="quadratic_grad", kind="function", points=2,
     cases=_quad_cases, reference=_quad_grad, rtol=1e-9, atol=1e-12, returns="array",
     mistakes=[
+        Mistake("elementwise A * x",
+                lambda A, b, x: np.asarray(A, dtype=float) * np.asarray(x, dtype=float)
+                - np.asarray(b, dtype=float),
+                "You multiply elementwise (A * x), which broadcasts x across the rows of A "
+                "and gives a (d, d) matrix. The gradient needs the matrix-vector product "
+                "A @ x, shape (d,)."),
         Mistake("plus b", lambda A, b, x: _f(A) @ _f(x) + _f(b),
                 "The linear term is -b^T x, so its gradient is -b: you add b instead."),
         Mistake("missing b", lambda A, b, x: _f(A) @ _f(x),

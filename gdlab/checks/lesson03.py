@@ -243,6 +243,7 @@ exercise(
         "start, then loop n_iters times: gradient, update, record the cost.",
         "Inside the loop: grad = 2 / m * X.T @ (X @ theta - y); theta = theta - lr * grad; "
         "then append the MSE at the new theta. Return theta and np.array(costs).",
+        "theta = np.array(theta0, dtype=float)   # a copy: theta0 stays untouched\n"
         "costs = [mse(theta, X, y)]\nfor _ in range(n_iters):\n    theta = theta - lr * "
         "mse_grad(theta, X, y)\n    costs.append(mse(theta, X, y))\nreturn theta, np.array(costs)",
     ],
@@ -277,6 +278,10 @@ def _compare_lstsq(got, expected, case):
                 f"{type(got).__name__}.")
     theta_ls, dist = got
     exp_theta, exp_dist = expected
+    if isinstance(theta_ls, (tuple, list)) and any(np.ndim(part) > 0 for part in theta_ls):
+        return ("theta_ls is the whole result of np.linalg.lstsq, a tuple (solution, "
+                "residuals, rank, singular_values). Keep only the solution: "
+                "np.linalg.lstsq(X, y, rcond=None)[0].")
     theta_ls = np.asarray(theta_ls, dtype=float)
     if theta_ls.shape != exp_theta.shape:
         return (f"theta_ls has shape {theta_ls.shape}; expected {exp_theta.shape}. "

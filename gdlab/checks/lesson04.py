@@ -131,20 +131,23 @@ exercise(
 
 # --------------------------------------------------------------------------- 04-sgd-epoch
 def _epoch(theta, X, y, lr, batch_size, rng, *, shuffle=True, full_grad=False, lr_power=1,
-           keep_last=True, divide_by_B=False, sign=1.0, mean=True):
+           keep_last=True, divide_by_B=False, divide_by_m=False, stale=False, sign=1.0,
+           mean=True):
     """Reference epoch, with switches that reproduce the common mistakes."""
     X, y = _f(X), _f(y)
     m = X.shape[0]
     idx = rng.permutation(m) if shuffle else np.arange(m)
     theta = _f(theta).copy()
+    theta_start = theta.copy()
     for lo in range(0, m, batch_size):
         rows = idx[lo:lo + batch_size]
         if not keep_last and len(rows) < batch_size:
             break
         Xb, yb = (X, y) if full_grad else (X[rows], y[rows])
-        count = batch_size if divide_by_B else Xb.shape[0]
+        count = batch_size if divide_by_B else (m if divide_by_m else Xb.shape[0])
         scale = 2.0 / count if mean else 2.0
-        g = scale * Xb.T @ (Xb @ theta - yb)
+        at = theta_start if stale else theta
+        g = scale * Xb.T @ (Xb @ at - yb)
         theta = theta - sign * lr ** lr_power * g
     return theta
 
@@ -193,6 +196,16 @@ exercise(
                 lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, mean=False),
                 "Your batch gradient is a SUM over the batch (missing 1/b): use the batch MSE "
                 "gradient (2/b) X_b^T (X_b theta - y_b), b = len(y_b)."),
+        Mistake("divides by m",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, divide_by_m=True),
+                "You divide each batch gradient by m, the size of the WHOLE data set, so "
+                "every step is about b/m times too short. A batch gradient averages over the "
+                "batch: (2/b) X_b^T (X_b theta - y_b) with b = len(y_b)."),
+        Mistake("gradient at the epoch's start point",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, stale=True),
+                "Every batch gradient is computed at the theta the epoch STARTED from. Each "
+                "update must use the current theta, the one the previous batch produced: "
+                "compute the gradient from the same variable you update."),
         Mistake("ascent",
                 lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, sign=-1.0),
                 "You add the gradient: descent subtracts it, theta = theta - lr * grad."),
@@ -231,6 +244,24 @@ def _variance_exact(theta, X, y, batch_size, n_draws, rng):
     """
     m = len(y)
     return _spread(theta, X, y) / batch_size * (m - batch_size) / (m - 1)
+
+
+def _simulated_distance(theta, X, y, batch_size, n_draws, rng):
+    """Mean of ||g_B - g|| (not squared) over n_draws batches: the "norm, not its square"
+    slip, simulated with the learner's own draws (no closed form exists for it)."""
+    X, y, theta = _f(X), _f(y), _f(theta)
+    m = len(y)
+    g_full = 2.0 / m * X.T @ (X @ theta - y)
+    dists = []
+    for _ in range(n_draws):
+        rows = rng.choice(m, size=batch_size, replace=False)
+        g = 2.0 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows])
+        dists.append(np.linalg.norm(g - g_full))
+    return float(np.mean(dists))
+
+
+def _full_grad_sq(theta, X, y):
+    return float(np.sum(_per_example_grads(theta, X, y).mean(axis=0) ** 2))
 
 
 def _variance_cases(rng):
@@ -275,6 +306,17 @@ exercise(
                 + (B - 1) ** 2 * float(np.sum(_per_example_grads(t, X, y).mean(axis=0) ** 2)),
                 "Your batch gradient is a SUM over the batch (missing 1/B), which multiplies "
                 "the variance by B^2. Use the batch MSE gradient (2/B) X_b^T (X_b theta - y_b)."),
+        Mistake("norm, not squared",
+                _simulated_distance,
+                "You average the distance ||g_B - g_full|| itself. The variance is the mean "
+                "SQUARED distance: np.sum((g_B - g_full) ** 2) for each draw, then the mean."),
+        Mistake("batch gradient divided by m",
+                # E||(B/m) g_B - g||^2 = (B/m)^2 Var(g_B) + (B/m - 1)^2 ||g||^2
+                lambda t, X, y, B, n, rng: (B / len(y)) ** 2 * _variance_exact(t, X, y, B, n, rng)
+                + (B / len(y) - 1) ** 2 * _full_grad_sq(t, X, y),
+                "Your batch gradient divides by m (all examples) instead of by the batch size "
+                "B. The batch gradient averages over its own rows: "
+                "(2/B) X_b^T (X_b theta - y_b)."),
         Mistake("full gradient in every draw",
                 lambda t, X, y, B, n, rng: 0.0,
                 "Your estimate is 0: every draw uses the full gradient. Each draw must "
@@ -286,7 +328,7 @@ exercise(
         "rows = rng.choice(m, size=batch_size, replace=False); "
         "g_B = 2 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows]); "
         "return the mean of np.sum((g_B - g_full) ** 2) over the draws, as a float.",
-        "g_full = 2 / m * X.T @ (X @ theta - y)\nsq = []\nfor _ in range(n_draws):\n"
+        "m = len(y)\ng_full = 2 / m * X.T @ (X @ theta - y)\nsq = []\nfor _ in range(n_draws):\n"
         "    rows = rng.choice(m, size=batch_size, replace=False)\n"
         "    g = 2 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows])\n"
         "    sq.append(np.sum((g - g_full) ** 2))\nreturn float(np.mean(sq))",

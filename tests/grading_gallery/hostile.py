@@ -71,9 +71,11 @@ def patched_numpy(nb):
                          "np.allclose = lambda *a, **k: True\n"
                          "np.array_equal = lambda *a, **k: True\n"
                          "np.isclose = lambda *a, **k: True\n"
+                         "class _Liar(np.ndarray):\n"
+                         "    def __eq__(self, other):\n        return True\n"
                          "_orig_asarray = np.asarray\n"
-                         "np.asarray = lambda *a, **k: _orig_asarray([2.0, 2.0])\n"
-                         "def double(x):\n    return x + 1\n")
+                         "np.asarray = lambda a, *r, **k: _orig_asarray(a, *r, **k).view(_Liar)\n"
+                         "def double(x):\n    return np.asarray(x) + 1\n")
 
 
 def always_equal(nb):
