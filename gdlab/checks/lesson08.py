@@ -34,10 +34,12 @@ def _logistic_cases(rng):
     ysq = np.array([0, 1, 1])
     X2 = np.column_stack([np.ones(12), rng.normal(size=(12, 1)) * 2.0])
     y2 = (X2[:, 1] + rng.normal(size=12) > 0).astype(np.int64)
+    # the square case comes first: a transposed X only runs there, and the first failing
+    # case is the one whose message the learner sees
     return [
+        Case(np.array([0.2, -0.7, 0.4]), Xsq, ysq, meta={"m": 3}),
         Case(np.zeros(3), X1, y1, meta={"m": 8}),
         Case(np.array([0.5, -1.0, 2.0]), X1, y1, meta={"m": 8}),
-        Case(np.array([0.2, -0.7, 0.4]), Xsq, ysq, meta={"m": 3}),
         Case(np.array([-0.5, 1.5]), X2, y2, meta={"m": 12}),
     ]
 

@@ -58,9 +58,9 @@ class JupyterServer:
                f"--ServerApp.root_dir={self.root_dir}",
                # No update checks or news fetches: this machine has no internet, and a
                # learner's first view should be the notebook.
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.news_url=None" if self.app == "lab" else
-               "--JupyterNotebookApp.news_url=None"]
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if self.app == "lab":
+            cmd.append("--LabApp.news_url=None")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # CI runs as root in a throwaway container
         self._log = open(self.log, "w", encoding="utf-8")
