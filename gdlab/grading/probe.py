@@ -86,14 +86,17 @@ def make_probe(spec_json, nonce):
     The runtime is executed in a private namespace; only a helper name is added to the
     learner's namespace, and it is deleted again at the end.
     """
+    # Built-ins are reached through the builtins module: a learner's variable named
+    # `exec`, `compile` or `globals` must not break (or hijack) the probe.
     return (
         "# gdlab grader probe (generated; replaces the check cell)\n"
-        "def __gdlab_probe__(_ns):\n"
+        "def __gdlab_probe__():\n"
+        "    import builtins as _b\n"
         "    _rt = {'__name__': '__gdlab_probe_runtime__'}\n"
-        f"    exec(compile({_RUNTIME_CODE_LITERAL}, '<gdlab-probe>', 'exec'), _rt)\n"
-        f"    _rt['main']({spec_json!r}, _ns, {nonce!r})\n"
+        f"    _b.exec(_b.compile({_RUNTIME_CODE_LITERAL}, '<gdlab-probe>', 'exec'), _rt)\n"
+        f"    _rt['main']({spec_json!r}, _b.globals(), {nonce!r})\n"
         "try:\n"
-        "    __gdlab_probe__(globals())\n"
+        "    __gdlab_probe__()\n"
         "finally:\n"
         "    del __gdlab_probe__\n"
     )

@@ -157,6 +157,13 @@ def missing_solution(nb):
     return nb
 
 
+def shadowed_builtins(nb):
+    # Innocent (or not) names that shadow built-ins the probe needs: still full marks.
+    return with_solution(nb, "98-double-solution",
+                         "exec = compile = globals = print = None\nbuiltins = 0\n"
+                         + GOOD_DOUBLE)
+
+
 def reordered(nb):
     # Cells shuffled (and metadata dropped): still the lesson, found by its grade ids.
     nb = copy.deepcopy(nb)
@@ -203,6 +210,7 @@ EXPECTED = {
     "partial": ("graded", 5.33, _with(**{"98-double": (1.33, "failed")})),
     "missing_solution": ("graded", 3, _with(**{"98-norm": (0, "not attempted")})),
     "reordered": ("graded", 6, FULL),
+    "shadowed_builtins": ("graded", 6, FULL),
     "malformed_json": ("invalid: not JSON", 0, None),
     "empty": ("invalid: empty file", 0, None),
     "not_a_notebook": ("invalid: not a notebook", 0, None),
@@ -216,4 +224,5 @@ BUILDERS = {"infinite_loop": infinite_loop, "hung_cell": hung_cell,
             "redefined_check": redefined_check, "patched_numpy": patched_numpy,
             "always_equal": always_equal, "fake_output": fake_output,
             "huge_output": huge_output, "memory_hog": memory_hog, "partial": partial,
-            "missing_solution": missing_solution, "reordered": reordered}
+            "missing_solution": missing_solution, "reordered": reordered,
+            "shadowed_builtins": shadowed_builtins}
