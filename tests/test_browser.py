@@ -170,8 +170,9 @@ def _move_slider(page, slider, readout_before):
     page.wait_for_timeout(500)
     if slider.inner_text() != readout_before:
         return "keyboard"
-    # Notebook 7 keeps arrow keys from the slider handle; a click on the track is the
-    # other way a learner moves it.
+    # Notebook 7 hands arrow keys to the notebook (they move the cell selection and scroll
+    # the page); a click on the track is the other way a learner moves a slider.
+    slider.scroll_into_view_if_needed(timeout=STEP_TIMEOUT)
     track = slider.locator(".noUi-base").first.bounding_box()
     page.mouse.click(track["x"] + 0.6 * track["width"], track["y"] + track["height"] / 2)
     page.wait_for_timeout(500)
@@ -210,7 +211,7 @@ def test_lesson_runs_and_dashboard_redraws_in_a_real_browser(app, browser, tmp_p
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         console_errors = []
-        page.on("pageerror", lambda err: console_errors.append(str(err)))
+        page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
         try:
             page.goto(srv.url(APPS[app].format(name=notebook.name)), timeout=STEP_TIMEOUT)
             page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=STEP_TIMEOUT)

@@ -363,7 +363,7 @@ def test_cases_are_reproducible():
     (dict(id="97 bad"), "Invalid exercise id"),
     (dict(id="96-wrong-lesson"), "does not start with its lesson"),
     (dict(kind="method"), "invalid kind"),
-    (dict(returns="list"), "invalid returns"),
+    (dict(returns="lists"), "invalid returns"),
     (dict(points=-1), "invalid points"),
     (dict(hints="one string"), "list of strings"),
 ])

@@ -12,12 +12,21 @@ When the values do not match, the common slips are recognised by recomputing the
 result with the slip applied and comparing again: ``-e`` (sign), ``2 e`` and ``e / 2``
 (a stray factor 2), ``m e`` and ``e / m`` (a sum instead of a mean and back, when the case
 says how many samples ``m`` there are), ``e.T`` (transposed).
+
+Tuples (``returns="tuple"``) and lists of arrays with different shapes (``returns="list"``,
+or a ragged reference result under ``returns="any"``) are compared part by part; the
+message names the first wrong part, and for lists its expected shape.
 """
 import numpy as np
 
 from gdlab.checks.encode import Opaque
 
-__all__ = ["as_float_array", "explain_array_mismatch", "diagnose", "Finding", "fmt_value"]
+__all__ = ["as_float_array", "explain_array_mismatch", "diagnose", "Finding", "fmt_value",
+           "RETURNS"]
+
+# What an exercise's correct answer is: one array, one number, a tuple of values, a list of
+# arrays whose shapes may differ (compared element by element), or anything numeric.
+RETURNS = ("array", "float", "tuple", "list", "any")
 
 
 class Finding:
@@ -161,6 +170,8 @@ def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
                                "(printing a value does not return it).")
     if returns == "tuple" or (returns == "any" and isinstance(expected, tuple)):
         return _diagnose_tuple(got, expected, rtol=rtol, atol=atol, meta=meta, name=name)
+    if returns == "list" or (returns == "any" and _is_ragged(expected)):
+        return _diagnose_list(got, expected, rtol=rtol, atol=atol, meta=meta, name=name)
 
     e, why_not = as_float_array(expected)
     if e is None:
@@ -263,6 +274,40 @@ def _diagnose_tuple(got, expected, *, rtol, atol, meta, name):
     for i, (g, e) in enumerate(zip(got, expected)):
         f = diagnose(g, e, returns="any", rtol=rtol, atol=atol, meta=meta,
                      name=f"part {i} of {name}")
+        if f is not None:
+            return f
+    return None
+
+
+def _is_ragged(value):
+    """Whether ``value`` is a list/tuple of numeric parts that do not stack into one array
+    (e.g. per-layer gradients of different shapes): such results are compared part by part."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    return as_float_array(value)[0] is None and all(
+        as_float_array(v)[0] is not None for v in value)
+
+
+def _diagnose_list(got, expected, *, rtol, atol, meta, name):
+    """Element by element: a list of arrays whose shapes may differ from one another."""
+    if not isinstance(expected, (tuple, list)):
+        raise TypeError(f"returns='list' but the reference returned "
+                        f"{type(expected).__name__}; it must return a list or tuple")
+    n = len(expected)
+    if not isinstance(got, (tuple, list)):
+        what = (f"a numpy array of shape {_shape_text(np.shape(got))}"
+                if isinstance(got, np.ndarray) else fmt_value(got))
+        return Finding("type", f"{name} is {what}, but a list of {n} arrays is expected "
+                               "(one per input, in the same order; the arrays may have "
+                               "different shapes, so return a Python list of them).")
+    if len(got) != n:
+        return Finding("shape", f"{name} has {len(got)} element{'s' if len(got) != 1 else ''}"
+                                f", but {n} are expected (one per input, in the same order).")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        e_arr, _ = as_float_array(e)
+        shape = "" if e_arr is None else f" (expected shape {_shape_text(e_arr.shape)})"
+        f = diagnose(g, e, returns="any", rtol=rtol, atol=atol, meta=meta,
+                     name=f"element {i}{shape} of {name}")
         if f is not None:
             return f
     return None

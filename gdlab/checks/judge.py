@@ -29,7 +29,7 @@ from gdlab.checks.encode import from_jsonable, to_jsonable
 from gdlab.checks.registry import Exercise, Ref, get_exercise
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
-           "call_text"]
+           "call_text", "with_call"]
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 STATUSES = (PASSED, FAILED, NOT_ATTEMPTED)
@@ -290,17 +290,30 @@ def _judge_case(exercise, case, index, outcome):
             text = exercise.compare(got, expected, case)
         except Exception as err:
             text = f"{name} could not be checked ({type(err).__name__}: {err})"
-        finding = None if text is None else Finding("values", str(text))
+        finding = None if text is None else Finding("values", with_call(call, str(text)))
     else:
         finding = diagnose(got, expected, returns=exercise.returns, rtol=exercise.rtol,
                            atol=exercise.atol, meta=case.meta, name=name)
     return finding
 
 
-# Generic findings an exercise's own Mistake may replace: "the numbers differ" and "the
-# shape differs" say less than an author's "you forgot x0 in the path". Specific generic
-# slips (sign, factor 2, sum vs mean, NaN, mutation, type) keep priority.
-_REPLACEABLE = ("values", "shape")
+# Generic findings an exercise's own Mistake replaces when the learner's result equals that
+# Mistake's result (within the exercise's tolerance). "The numbers differ", "the shape
+# differs" and the value heuristics (sign, factor 2 or one half, sum vs mean) are guesses
+# about the cause; the author's "you returned 1/L instead of 2/L" names it. Unambiguous
+# findings keep priority: exception, mutated input, None, wrong type, not numbers, NaN/inf,
+# and the specific shape slips (column vs flat vector, array vs number, transposed).
+_REPLACEABLE = ("values", "shape", "sign", "factor-2", "half", "sum-not-mean",
+                "mean-not-sum")
+
+
+def with_call(call, text):
+    """``"For <call>: <text>"``, so every per-case message says which call it is about,
+    unless the text already names the call (e.g. "Calling f(1.0) raised ..." or an
+    author's message that starts with the same prefix)."""
+    if call in text:
+        return text
+    return f"For {call}: {_sentence(text)}"
 
 
 def _explain_with_mistakes(exercise, cases, outcomes, findings):
@@ -323,13 +336,13 @@ def _explain_with_mistakes(exercise, cases, outcomes, findings):
             best = max(ks, key=lambda k: (score[k], -k))
             m = exercise.mistakes[best]
             out[i] = Finding(f"mistake:{m.name}",
-                             f"For {call_text(exercise, cases[i])}: {m.message}")
+                             with_call(call_text(exercise, cases[i]), m.message))
     return out
 
 
 def _sentence(text):
     """Capitalise messages that start with a lowercase name ("the result of ...")."""
-    if text.startswith(("the ", "your ", "part ", "`")):
+    if text.startswith(("the ", "your ", "part ", "element ", "array ", "`")):
         return text[:1].upper() + text[1:]
     return text
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdlab.checks.compare import RETURNS
+
 __all__ = ["Case", "Ref", "Mistake", "Exercise", "exercise", "get_exercise", "exercises",
            "available_lessons", "normalize_lesson"]
 
 KINDS = ("function", "value")
-RETURNS = ("array", "float", "tuple", "any")
 _ID_RE = re.compile(r"^(\d\d)-[a-z0-9][a-z0-9-]*$")
 
 _REGISTRY = {}        # id -> Exercise, in registration order
@@ -185,7 +186,8 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     :class:`Case` or ``cases(rng) -> list``; value exercises use ``[Case()]`` (the default).
     reference(*case.args, **case.kwargs) gives the expected result (no args for values).
     A result passes when ``|got - expected| <= atol + rtol * |expected|`` everywhere.
-    returns: "array" | "float" | "tuple" | "any", the type a correct answer has.
+    returns: "array" | "float" | "tuple" | "list" | "any", the type a correct answer has
+    ("list": a list of arrays, possibly of different shapes, compared element by element).
     compare(got, expected, case) -> None | message replaces the numeric comparison.
     hints: progressively stronger hints, shown one per ``hint(id)`` call.
     Re-declaring an id from the same module (re-import) replaces it.

@@ -6,6 +6,7 @@ changed: a submission is skipped when its content hash, and the hash of the less
 graded against, are the same as in grades.json (``force=True`` regrades everything).
 """
 import asyncio
+import concurrent.futures
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,17 @@ def _up_to_date(prev, sha, lessons):
     return True
 
 
+def _run_coroutine(coro):
+    """asyncio.run, also from inside a running event loop (an instructor calling this from
+    a Jupyter notebook): then the grading loop runs in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
                       force=False, progress=True, stream=None):
     """Grade notebook files (or folders of them) into ``out_dir``.
@@ -140,7 +152,7 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         bar.update(f"{grade.name}: {grade.status}{score}")
 
     if todo:
-        asyncio.run(grader.grade_many(todo, on_done=done))
+        _run_coroutine(grader.grade_many(todo, on_done=done))
     else:
         write_grades(out_dir, grades)
     bar.close()
