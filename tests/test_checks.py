@@ -1,4 +1,5 @@
-"""In-notebook checks: verdicts, feedback on common mistakes, hostile results, hints,
+"""In-notebook checks: verdicts, feedback on common mistakes (and which message wins when
+several apply), lists of differently shaped arrays, custom compares, hostile results, hints,
 progress, the JSON encoding shared with the grader, and the real lesson declarations."""
 import math
 
@@ -6,9 +7,9 @@ import numpy as np
 import pytest
 
 import checks_example_exercises as examples  # noqa: F401  (registers lesson "97")
-from gdlab.checks import (Case, ExerciseFailed, NotAttempted, check, decode_probe, evaluate,
-                          exercise, exercises, explain_array_mismatch, get_exercise, hint,
-                          probe, progress, reset_session)
+from gdlab.checks import (Case, ExerciseFailed, Mistake, NotAttempted, check, decode_probe,
+                          evaluate, exercise, exercises, explain_array_mismatch, get_exercise,
+                          hint, probe, progress, reset_session)
 from gdlab.checks.encode import Opaque, decode, encode
 from gdlab.checks.registry import available_lessons
 
@@ -408,3 +409,215 @@ def test_reference_passes_and_every_mistake_fails(ex):
     for mistake in ex.mistakes:
         wrong = evaluate(ex, decode_probe(probe(ex, {ex.target: mistake.func})))
         assert wrong.status == "failed", f"mistake {mistake.name!r} passes the check"
+
+
+# ------------------------------------- declared mistakes beat generic value heuristics
+# Lesson "96" exists only in this file. Each reference is written out by hand.
+
+def _two_over(L):
+    return 2.0 / np.asarray(L, dtype=float)
+
+
+exercise(
+    id="96-two-over-l", lesson="96", title="Two over L", target="two_over", points=1,
+    returns="array", rtol=1e-9, atol=1e-12,
+    cases=[Case(np.array([1.0, 4.0])), Case(np.array([0.5, 2.0, 8.0]))],
+    reference=_two_over,
+    mistakes=[
+        Mistake("one over L", lambda L: 1.0 / np.asarray(L, dtype=float),
+                "You returned 1/L instead of 2/L."),
+        Mistake("negated", lambda L: -2.0 / np.asarray(L, dtype=float),
+                "You returned -2/L: the step size is positive."),
+        Mistake("as a list", lambda L: list(2.0 / np.asarray(L, dtype=float)),
+                "This message must never show: a list is a type problem first."),
+    ],
+)
+
+exercise(
+    id="96-mean-loss", lesson="96", title="Mean of squares", target="mean_sq", points=1,
+    returns="float",
+    cases=[Case(np.array([1.0, 2.0, 3.0]), meta={"m": 3})],
+    reference=lambda r: float(np.mean(np.asarray(r) ** 2)),
+    mistakes=[Mistake("summed", lambda r: float(np.sum(np.asarray(r) ** 2)),
+                      "You summed the squared residuals over the batch.")],
+)
+
+
+def test_declared_mistake_beats_one_half():
+    text = str(failure("96-two-over-l", two_over=lambda L: 1.0 / L))
+    assert "You returned 1/L instead of 2/L." in text
+    assert "half" not in text
+
+
+def test_declared_mistake_beats_wrong_sign():
+    text = str(failure("96-two-over-l", two_over=lambda L: -2.0 / L))
+    assert "You returned -2/L" in text and "wrong sign" not in text
+
+
+def test_declared_mistake_beats_sum_instead_of_mean():
+    text = str(failure("96-mean-loss", mean_sq=lambda r: float(np.sum(r ** 2))))
+    assert "You summed the squared residuals" in text and "3 times too large" not in text
+
+
+def test_undeclared_factor_two_still_gets_the_generic_message():
+    text = str(failure("96-two-over-l", two_over=lambda L: 4.0 / L))
+    assert "exactly twice the expected value" in text
+
+
+def test_type_problem_is_reported_before_a_matching_mistake():
+    text = str(failure("96-two-over-l", two_over=lambda L: list(2.0 / L)))
+    assert "is a Python list" in text and "must never show" not in text
+
+
+def test_nonfinite_and_exception_are_reported_before_mistakes():
+    assert "contains inf" in str(failure("96-two-over-l", two_over=lambda L: L * np.inf))
+    assert "raised KeyError" in str(failure("96-two-over-l", two_over=lambda L: {}["x"]))
+
+
+# -------------------------------------------------------- lists of differently shaped arrays
+
+def _clip(grads, max_norm):
+    total = math.sqrt(sum(float(np.sum(np.asarray(g, dtype=float) ** 2)) for g in grads))
+    scale = min(1.0, max_norm / total) if total > 0 else 1.0
+    return [np.asarray(g, dtype=float) * scale for g in grads]
+
+
+_LAYERS = [np.array([3.0, 4.0]), np.array([[12.0, 0.0], [0.0, 0.0], [0.0, 0.0]])]
+
+exercise(
+    id="96-clip", lesson="96", title="Clip by global norm", target="clip", points=2,
+    returns="list", rtol=1e-9, atol=1e-12,
+    cases=[Case(_LAYERS, 6.5), Case(_LAYERS, 100.0)],   # norm 13: halve; then unchanged
+    reference=_clip,
+    mistakes=[Mistake("per layer",
+                      lambda grads, c: [np.asarray(g, dtype=float)
+                                        * min(1.0, c / np.linalg.norm(g)) for g in grads],
+                      "You clipped every layer on its own.")],
+)
+
+exercise(
+    id="96-clip-any", lesson="96", title="Clip by global norm (returns any)",
+    target="clip", points=2, returns="any", rtol=1e-9, atol=1e-12,
+    cases=[Case(_LAYERS, 6.5)], reference=_clip,
+)
+
+
+def _halved():
+    return [np.array([1.5, 2.0]), np.array([[6.0, 0.0], [0.0, 0.0], [0.0, 0.0]])]
+
+
+def test_list_of_ragged_arrays_passes_as_list_or_tuple(capsys):
+    check("96-clip", {"clip": _clip})
+    check("96-clip", {"clip": lambda g, c: tuple(_clip(g, c))})
+    check("96-clip-any", {"clip": _clip})
+    assert capsys.readouterr().out.count("✔") == 3
+
+
+def test_list_message_names_the_wrong_element_and_its_shape():
+    def clip(grads, c):
+        out = _clip(grads, c)
+        out[1] = out[1] + 1.0
+        return out
+    text = str(failure("96-clip", clip=clip))
+    assert "Element 1 (expected shape (3, 2)) of the result of clip(" in text
+    assert "wrong values" in text
+    text = str(failure("96-clip-any", clip=clip))
+    assert "Element 1 (expected shape (3, 2))" in text
+
+
+def test_list_element_with_the_wrong_shape():
+    text = str(failure("96-clip", clip=lambda g, c: [a.T for a in _clip(g, c)]))
+    assert "element 1 (expected shape (3, 2))" in text.lower()
+    assert "transposed: shape (2, 3) instead of (3, 2)" in text
+
+
+def test_list_first_element_generic_slip():
+    def clip(grads, c):
+        out = _clip(grads, c)
+        out[0] = -out[0]
+        return out
+    text = str(failure("96-clip", clip=clip))
+    assert "Element 0 (expected shape (2,))" in text and "wrong sign" in text
+
+
+def test_list_with_wrong_length_or_type():
+    text = str(failure("96-clip", clip=lambda g, c: _clip(g, c)[:1]))
+    assert "has 1 element, but 2 are expected" in text
+    text = str(failure("96-clip", clip=lambda g, c: np.concatenate([a.ravel() for a in g])))
+    assert "numpy array of shape (8,)" in text and "a list of 2 arrays is expected" in text
+    text = str(failure("96-clip", clip=lambda g, c: [None, None]))
+    assert "Element 0 (expected shape (2,)) of the result" in text and "is None" in text
+
+
+def test_list_exercise_recognises_its_mistake():
+    text = str(failure("96-clip", clip=lambda g, c: [a * min(1.0, c / np.linalg.norm(a))
+                                                     for a in g]))
+    assert "You clipped every layer on its own." in text
+
+
+def test_explain_array_mismatch_compares_lists_element_by_element():
+    assert explain_array_mismatch(_halved(), _clip(_LAYERS, 6.5), returns="list") is None
+    assert explain_array_mismatch(tuple(_halved()), _clip(_LAYERS, 6.5)) is None
+    text = explain_array_mismatch([_halved()[0], _halved()[1] * 2], _clip(_LAYERS, 6.5))
+    assert text.startswith("element 1 (expected shape (3, 2)) of your result is exactly "
+                           "twice")
+
+
+# ------------------------------------------------- custom compare messages name the call
+
+def _compare_loose(got, expected, case):
+    if abs(float(got) - expected) <= 0.5:
+        return None
+    return f"your estimate {float(got):g} is more than 0.5 away."
+
+
+exercise(
+    id="96-estimate", lesson="96", title="Estimate a square", target="estimate", points=1,
+    cases=[Case(3.0)], reference=lambda x: x * x, compare=_compare_loose,
+)
+
+exercise(
+    id="96-estimate-prefixed", lesson="96", title="Estimate a square (prefixed message)",
+    target="estimate", points=1, cases=[Case(3.0)], reference=lambda x: x * x,
+    compare=lambda got, expected, case: None if got == expected else
+    "For estimate(3.0): this message already names its call.",
+)
+
+exercise(
+    id="96-answer", lesson="96", title="Pick a value", target="answer", kind="value",
+    points=1, reference=lambda: 7.0, compare=_compare_loose,
+)
+
+
+def test_custom_compare_message_gets_the_call_prefix():
+    text = str(failure("96-estimate", estimate=lambda x: x))
+    assert "For estimate(3.0): Your estimate 3 is more than 0.5 away." in text
+    text = str(failure("96-answer", answer=1.0))
+    assert "For `answer`: Your estimate 1 is more than 0.5 away." in text
+
+
+def test_custom_compare_prefix_is_not_duplicated():
+    text = str(failure("96-estimate-prefixed", estimate=lambda x: x))
+    assert text.count("For estimate(3.0)") == 1
+    assert "For estimate(3.0): this message already names its call." in text
+
+
+def test_crashing_custom_compare_names_the_call_once():
+    text = str(failure("96-estimate", estimate=lambda x: "nine"))
+    assert text.count("estimate(3.0)") == 1 and "could not be checked (ValueError" in text
+
+
+# ---------------------------------------- lesson 00: check() from an ordinary cell works
+
+def test_lesson00_demo_cell_prints_the_failure(capsys):
+    # The demo cell of solutions/00_start_here.ipynb, run as a notebook cell would be:
+    # top-level code whose globals are the notebook namespace.
+    cell = ('import numpy as np\nfrom gdlab.checks import check\n'
+            'def mean_of(values):\n    return float(np.sum(values))\n'
+            'try:\n    check("00-mean")\nexcept Exception as failure:\n    print(failure)\n')
+    exec(compile(cell, "<cell>", "exec"), {"__name__": "__main__"})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✘ 00-mean: 1 of 5 cases pass (0.2 of 1 point)."
+    assert lines[1].startswith("For mean_of(np.array([1.0, 2.0, 3.0, 4.0])): You return "
+                               "the SUM of the values")
+    assert lines[2].startswith("Fix it, run the cell that defines `mean_of` again")
