@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -89,7 +88,7 @@ def test_binder_build_runs_a_lesson_and_a_dashboard(tmp_path):
     # gdlab must come from the image (a real install), not from this checkout.
     where = run([str(venv / "bin" / "python"), "-c",
                  "import gdlab, jupyterlab, notebook, ipywidgets, ipympl; "
-                 "print(gdlab.__file__)"], cwd=tmp_path, env=clean_env(venv), timeout=120,
+                 "print(gdlab.__file__)"], cwd=home, env=clean_env(venv), timeout=120,
                 what="importing the course stack").stdout.strip()
     assert Path(where).resolve().is_relative_to(venv.resolve()), where
     labext = run([str(venv / "bin" / "jupyter"), "labextension", "list"], cwd=tmp_path,

@@ -116,7 +116,7 @@ def _errors_on_page(page):
                     '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')) {
                 const t = e.textContent;
                 // Warnings go to stderr too; a failing cell shows a traceback or ename.
-                if (/Traceback|Error\\b.*\\n|^\\w+Error:|Exception:/m.test(t)) out.push(t.slice(0, 800));
+                if (/Traceback|^\\w+(Error|Exception|Interrupt)\\b/m.test(t)) out.push(t.slice(0, 800));
             }
             if (document.body.innerText.includes('Error displaying widget'))
                 out.push('Error displaying widget');

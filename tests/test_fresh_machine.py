@@ -60,7 +60,8 @@ def test_fresh_clone_installs_with_the_readme_command_and_runs_a_lesson(tmp_path
     venv = clone / ".venv"
     python = venv / "bin" / "python"
     assert python.exists(), f"the README's command made no .venv in the clone ({command})"
-    where = run([str(python), "-c", "import gdlab; print(gdlab.__file__)"], cwd=tmp_path,
+    # From a folder outside the clone, so the import proves the install, not the cwd.
+    where = run([str(python), "-c", "import gdlab; print(gdlab.__file__)"], cwd=home,
                 env=clean_env(venv), timeout=120, what="import gdlab").stdout.strip()
     # requirements.txt installs the clone itself (editable), not some other gdlab.
     assert Path(where).resolve().is_relative_to(clone.resolve()), where

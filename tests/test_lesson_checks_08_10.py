@@ -159,9 +159,9 @@ def _mf_fresh(u, v, r, lr, reg):
     ("08-backprop-layer", {"layer_backward": lambda dZ, A, W: (dZ.T @ A / len(dZ), dZ.mean(0), dZ @ W.T)},
      "transposed"),
     ("08-backprop-layer", {"layer_backward": lambda dZ, A, W: (A.T @ dZ, dZ.sum(0), dZ @ W.T)},
-     "sum where a mean"),
+     "sums over the batch"),
     ("08-backprop-layer", {"layer_backward": lambda dZ, A, W: (A.T @ dZ / len(dZ), dZ.mean(0), dZ @ W.T / len(dZ))},
-     "mean where a sum"),
+     "dA_prev is divided by m"),
     # 10-r2
     ("10-r2", {"r2_score": lambda y, p: float(np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2))},
      "NOT explained"),

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import nbclient
 import nbformat
@@ -34,8 +35,8 @@ def main(argv=None):
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     client = nbclient.NotebookClient(
         nb, timeout=args.timeout, kernel_name="python3", allow_errors=True,
-        resources={"metadata": {"path": str(__import__("pathlib").Path(args.notebook)
-                                            .resolve().parent)}})
+        # Run from the notebook's folder, as Jupyter does when a learner opens it.
+        resources={"metadata": {"path": str(Path(args.notebook).resolve().parent)}})
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
