@@ -10,7 +10,32 @@ import numpy as np
 from gdlab.models._validate import check_n_features, check_params, check_X, check_y
 
 
-class LinearModel:
+class Differentiable:
+    """loss / grad / loss_and_grad for a model that defines the private pieces.
+
+    A model supplies ``_check(params, X, y)`` (validates and converts, raising messages a
+    learner can act on), ``_loss`` and ``_loss_grad``; this mixin turns them into the public
+    API every model shares, so validation happens exactly once per call.
+    """
+
+    def loss(self, params, X, y):
+        """Mean loss over the m examples (plus any penalty), a Python float."""
+        params, X, y = self._check(params, X, y)
+        return float(self._loss(params, X, y))
+
+    def grad(self, params, X, y):
+        """Gradient of ``loss`` with respect to params, a flat array like params."""
+        params, X, y = self._check(params, X, y)
+        return self._loss_grad(params, X, y)[1]
+
+    def loss_and_grad(self, params, X, y):
+        """(loss, grad) in one pass, sharing the forward computation."""
+        params, X, y = self._check(params, X, y)
+        value, g = self._loss_grad(params, X, y)
+        return float(value), g
+
+
+class LinearModel(Differentiable):
     """Base class: parameters theta of shape (n_features,), scores X @ theta.
 
     ``intercept=True`` says that column 0 of X is the column of ones made by
@@ -86,22 +111,6 @@ class LinearModel:
         return w
 
     # -- public API -----------------------------------------------------------------------
-    def loss(self, params, X, y):
-        """Mean loss over the m examples (plus the penalty), a Python float."""
-        params, X, y = self._check(params, X, y)
-        return float(self._loss(params, X, y))
-
-    def grad(self, params, X, y):
-        """Gradient of ``loss`` with respect to params, shape (n_features,)."""
-        params, X, y = self._check(params, X, y)
-        return self._loss_grad(params, X, y)[1]
-
-    def loss_and_grad(self, params, X, y):
-        """(loss, grad) in one pass: the residual is computed once and shared."""
-        params, X, y = self._check(params, X, y)
-        value, g = self._loss_grad(params, X, y)
-        return float(value), g
-
     def decision_function(self, params, X):
         """The linear scores z = X @ params, shape (m,)."""
         params, X, _ = self._check(params, X)

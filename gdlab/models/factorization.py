@@ -1,6 +1,7 @@
 """Matrix factorisation for recommendations: ratings r_ui ~ u_u . v_i."""
 import numpy as np
 
+from gdlab.models._base import Differentiable
 from gdlab.models._validate import as_float_array, check_nonneg, check_params, check_y
 
 
@@ -10,7 +11,7 @@ def _positive_int(value, name):
     return int(value)
 
 
-class MatrixFactorization:
+class MatrixFactorization(Differentiable):
     r"""Low-rank model of a ratings matrix, trained on the observed (user, item) pairs.
 
     Parameters are the user factors U (n_users, rank) and item factors V (n_items, rank),
@@ -120,21 +121,6 @@ class MatrixFactorization:
         np.add.at(gU, X[:, 0], scale * V[X[:, 1]])
         np.add.at(gV, X[:, 1], scale * U[X[:, 0]])
         return value, g
-
-    def loss(self, params, X, y):
-        """Mean squared error on the observed ratings plus the penalty, a float."""
-        params, X, y = self._check(params, X, y)
-        return float(self._loss(params, X, y))
-
-    def grad(self, params, X, y):
-        """Gradient of ``loss``, shape (n_params,)."""
-        params, X, y = self._check(params, X, y)
-        return self._loss_grad(params, X, y)[1]
-
-    def loss_and_grad(self, params, X, y):
-        params, X, y = self._check(params, X, y)
-        value, g = self._loss_grad(params, X, y)
-        return float(value), g
 
     def predict(self, params, X):
         """Predicted ratings u_a . v_b for each (a, b) row of X, shape (m,)."""

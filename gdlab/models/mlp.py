@@ -1,6 +1,7 @@
 """A small multi-layer perceptron with hand-written backpropagation, on a flat parameter vector."""
 import numpy as np
 
+from gdlab.models._base import Differentiable
 from gdlab.models._validate import check_params, check_X, check_y, check_labels
 from gdlab.models.classifiers import sigmoid
 
@@ -17,7 +18,7 @@ _INITS = ("xavier", "he")
 _TASKS = ("regression", "classification")
 
 
-class MLP:
+class MLP(Differentiable):
     r"""Fully connected network: sizes = [n_in, hidden..., n_out].
 
     Layer l maps a_{l-1} to z_l = a_{l-1} W_l + b_l (W_l of shape (sizes[l-1], sizes[l])),
@@ -203,21 +204,6 @@ class MLP:
                 W = params[w0:w1].reshape(n_in, n_out)
                 delta = (delta @ W.T) * self._dact(zs[l - 1], acts[l])
         return value, g
-
-    def loss(self, params, X, y):
-        """Mean loss (see the class docstring), a float."""
-        params, X, y = self._check(params, X, y)
-        return float(self._loss(params, X, y))
-
-    def grad(self, params, X, y):
-        """Gradient of ``loss`` by backpropagation, shape (n_params,)."""
-        params, X, y = self._check(params, X, y)
-        return self._loss_grad(params, X, y)[1]
-
-    def loss_and_grad(self, params, X, y):
-        params, X, y = self._check(params, X, y)
-        value, g = self._loss_grad(params, X, y)
-        return float(value), g
 
     def forward(self, params, X, *, return_activations=False):
         """Output scores (m, n_out); with return_activations, also the list [X, a_1, ..., o]."""
