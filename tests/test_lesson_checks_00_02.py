@@ -6,15 +6,7 @@ The right answers here are written independently of gdlab/checks/lesson0[0-2].py
 import numpy as np
 import pytest
 
-from gdlab.checks import ExerciseFailed, check
-
-
-def verdict(exercise_id, **namespace):
-    try:
-        check(exercise_id, namespace=namespace)
-    except ExerciseFailed as failure:
-        return str(failure)
-    return "PASS"
+from lesson_verdict import verdict
 
 
 # ------------------------------------------------------------------ right answers

@@ -1,0 +1,11 @@
+"""Shared by the test_lesson_checks_* files: run one exercise's check on given answers."""
+from gdlab.checks import ExerciseFailed, check
+
+
+def verdict(exercise_id, **namespace):
+    """"PASS", or the feedback text a learner would read for these answers."""
+    try:
+        check(exercise_id, namespace=namespace)
+    except ExerciseFailed as failure:
+        return str(failure)
+    return "PASS"
