@@ -167,6 +167,10 @@ def _mf_fresh(u, v, r, lr, reg):
         (Xt - Xt.mean(0)) / Xt.std(0, ddof=1), (Xv - Xt.mean(0)) / Xt.std(0, ddof=1))}, "ddof=1"),
     ("10-standardize", {"standardize_train_val": lambda Xt, Xv: ((Xt - Xt.mean(0)) / Xt.std(0), Xv)},
      "returned unchanged"),
+    # 09-early-stopping (lesson09.py): an answer that never stops must be told so,
+    # not be mistaken for "compares with the previous epoch"
+    ("09-early-stopping", {"early_stopping": lambda v, p: (int(np.argmin(v)), len(v) - 1)},
+     "never stops early"),
     # 10-epochs
     ("10-epochs", {"max_epochs": lambda m, B, budget: budget // (m // (B or m))}, "ceil(m / batch_size)"),
     ("10-epochs", {"max_epochs": lambda m, B, budget: math.ceil(budget / math.ceil(m / (B or m)))},

@@ -82,6 +82,15 @@ exercise(
                                   + float(np.linalg.eigvalsh(_sym(A))[0]))),
                 "Your second value is 2/(L + mu), the BEST constant rate. The task asks for "
                 "the largest STABLE rate, 2/L."),
+        Mistake("matrix norm",
+                lambda A: _with_L(np.linalg.norm(np.asarray(A, dtype=float))),
+                "You used np.linalg.norm(A), the Frobenius norm sqrt(sum of squared "
+                "entries). It is at least L but usually larger; L is the largest EIGENVALUE "
+                "(np.linalg.eigvalsh(A)[-1])."),
+        Mistake("trace",
+                lambda A: _with_L(np.trace(np.asarray(A, dtype=float))),
+                "You used the trace of A, which is the SUM of all eigenvalues. L is only "
+                "the largest one: np.linalg.eigvalsh(A)[-1]."),
     ],
     hints=[
         "Gradient descent on 0.5 x^T A x multiplies the component along each eigenvector "
@@ -132,6 +141,17 @@ exercise(
                 lambda step, lr, step_size, gamma: float(lr * gamma ** (step / step_size)),
                 "Your rate decays smoothly: you used step / step_size. Step decay keeps the "
                 "rate constant between drops: use floor division step // step_size."),
+        Mistake("one drop too many",
+                lambda step, lr, step_size, gamma: float(
+                    lr * gamma ** (step // step_size + 1)),
+                "Your rate has already dropped once at step 0. The first step_size steps "
+                "(0 .. step_size-1) use lr itself: the number of drops is step // step_size, "
+                "with no + 1."),
+        Mistake("gamma times the number of drops",
+                lambda step, lr, step_size, gamma: float(lr * gamma * (step // step_size)),
+                "You multiply gamma by the number of drops (lr * gamma * k), which is 0 "
+                "before the first drop. Each drop multiplies the rate by gamma once more: "
+                "after k drops the rate is lr * gamma**k."),
         Mistake("linear instead of power",
                 lambda step, lr, step_size, gamma: float(
                     lr * gamma * (step // step_size) if step >= step_size else lr),
@@ -182,6 +202,25 @@ def _cosine_off_by_one(step, lr, total_steps, min_lr=0.0):
     return _cosine(step + 1, lr, total_steps, min_lr)
 
 
+def _cosine_no_pi(step, lr, total_steps, min_lr=0.0):
+    if step >= total_steps:
+        return float(min_lr)
+    return float(min_lr + 0.5 * (lr - min_lr) * (1.0 + math.cos(step / total_steps)))
+
+
+def _cosine_rising(step, lr, total_steps, min_lr=0.0):
+    if step >= total_steps:
+        return float(min_lr)
+    return float(min_lr + 0.5 * (lr - min_lr) * (1.0 - math.cos(math.pi * step / total_steps)))
+
+
+def _cosine_t_minus_one(step, lr, total_steps, min_lr=0.0):
+    if step >= total_steps:
+        return float(min_lr)
+    return float(min_lr + 0.5 * (lr - min_lr)
+                 * (1.0 + math.cos(math.pi * step / (total_steps - 1))))
+
+
 def _cosine_cases(rng):
     return [
         Case(0, lr=0.1, total_steps=100, min_lr=0.0),
@@ -213,6 +252,18 @@ exercise(
         Mistake("no clamp after total_steps", _cosine_no_clamp,
                 "After total_steps your rate climbs again (the cosine is periodic). For "
                 "step >= total_steps return min_lr."),
+        Mistake("pi missing", _cosine_no_pi,
+                "Your cosine argument is step / total_steps, without pi: the curve then "
+                "only covers the first radian of the cosine and never gets near min_lr. "
+                "Use math.cos(math.pi * step / total_steps), which goes from cos(0) = 1 to "
+                "cos(pi) = -1."),
+        Mistake("1 - cos", _cosine_rising,
+                "Your schedule RISES from min_lr to lr: you wrote (1 - cos(...)). Annealing "
+                "starts at lr, so use (1 + cos(pi * t / T)), which is 2 at t = 0 and 0 at "
+                "t = T."),
+        Mistake("divides by total_steps - 1", _cosine_t_minus_one,
+                "You divide by total_steps - 1, so the curve reaches min_lr one step early. "
+                "The formula uses pi * step / total_steps."),
         Mistake("off by one", _cosine_off_by_one,
                 "Off by one: your schedule is one step ahead. At step 0 the rate must be "
                 "exactly lr (cos(0) = 1); use step, not step + 1."),

@@ -36,6 +36,11 @@ def _not_centred(X_train, X_test):
     return (_f(X_train) / std, _f(X_test) / std)
 
 
+def _only_centred(X_train, X_test):
+    mean = _f(X_train).mean(axis=0)
+    return (_f(X_train) - mean, _f(X_test) - mean)
+
+
 def _test_own_stats(X_train, X_test):
     Xte = _f(X_test)
     return (_standardize(X_train, X_test)[0],
@@ -119,6 +124,10 @@ exercise(
         Mistake("not centred", _not_centred,
                 "You divided by the std but did not subtract the mean: standardizing is "
                 "(X - mean) / std, with the training mean."),
+        Mistake("not scaled", _only_centred,
+                "You subtracted the mean but did not divide by the std: the columns are "
+                "centred but keep their different scales. Standardizing is "
+                "(X - mean) / std, with the training mean and std."),
         Mistake("sample std (ddof=1)", _ddof1,
                 "You used the sample standard deviation (ddof=1). This exercise uses the "
                 "population std, np.std's default (ddof=0), like gdlab.data.standardize and "
@@ -133,6 +142,106 @@ exercise(
         "mean = X_train.mean(axis=0)\nstd = X_train.std(axis=0)\n"
         "std = np.where(std == 0, 1.0, std)\n"
         "return (X_train - mean) / std, (X_test - mean) / std",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 06-iterations-kappa
+def _count(kappa, tol, max_iter, *, lr_rule="best", stop="norm", offset=0, cap=True):
+    """Updates of gradient descent on 0.5 (x0^2 + kappa x1^2) from (1, 1) until the
+    stopping quantity is <= tol (max_iter if never; with cap=False, keep going)."""
+    kappa = float(kappa)
+    lr = 2.0 / (kappa + 1.0) if lr_rule == "best" else 1.0 / kappa
+    curv = np.array([1.0, kappa])
+    x = np.array([1.0, 1.0])
+
+    def done(z):
+        if stop == "norm":
+            return np.linalg.norm(z) <= tol
+        if stop == "loss":
+            return 0.5 * np.sum(curv * z * z) <= tol
+        if stop == "max-abs":
+            return np.max(np.abs(z)) <= tol
+        return np.linalg.norm(curv * z) <= tol
+
+    k = 0
+    while not done(x) and (k < max_iter or not cap):
+        x = x - lr * curv * x
+        k += 1
+    return k + offset if k < max_iter else k
+
+
+def _iterations(kappa, tol=1e-6, max_iter=100_000):
+    return _count(kappa, tol, max_iter)
+
+
+def _iter_cases(rng):
+    return [
+        Case(1.0, 1e-6),
+        Case(2.0, 1e-6),
+        Case(10.0, 1e-6),
+        Case(10.0, 1e-3),
+        Case(50.0, 1e-4),
+        Case(100.0, 1e-6),
+        Case(1000.0, 1e-6),
+        Case(300.0, 1e-2, max_iter=50),
+        Case(5.0, 2.0),              # ||(1, 1)|| = 1.414 <= 2 already: no update needed
+    ]
+
+
+exercise(
+    id="06-iterations-kappa", lesson="06", title="Iterations against the condition number",
+    target="iterations_to_converge", kind="function", points=3,
+    cases=_iter_cases, reference=_iterations, rtol=0.0, atol=0.5, returns="float",
+    compare=lambda got, expected, case: explain_array_mismatch(
+        got, expected, rtol=0.0, atol=0.5, returns="float", name="your count"),
+    mistakes=[
+        Mistake("lr = 1/L",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                lr_rule="1/L"),
+                "Your count matches the learning rate 1/L = 1/kappa. The task uses the best "
+                "constant rate 2/(L + mu) = 2/(kappa + 1) (with L = kappa, mu = 1)."),
+        Mistake("one too many",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                offset=1),
+                "Off by one: your count is one too high. Count the updates taken: check "
+                "the stopping test BEFORE each update (0 if the start already satisfies it)."),
+        Mistake("one too few",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                offset=-1),
+                "Off by one: your count is one too low. Return the number of updates after "
+                "which ||x|| <= tol holds for the first time."),
+        Mistake("loss instead of distance",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                stop="loss"),
+                "You stop when the LOSS is below tol. The task stops on the distance to the "
+                "minimizer, np.linalg.norm(x) <= tol."),
+        Mistake("gradient norm instead of distance",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                stop="grad"),
+                "You stop when the GRADIENT norm is below tol. The task stops on the "
+                "distance to the minimizer, np.linalg.norm(x) <= tol."),
+        Mistake("largest coordinate instead of norm",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                stop="max-abs"),
+                "You stop when the largest |coordinate| is below tol. The task uses the "
+                "Euclidean length of x, np.linalg.norm(x) (sqrt(x0^2 + x1^2)), which is up "
+                "to sqrt(2) times larger here."),
+        Mistake("max_iter ignored",
+                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
+                                                                cap=False),
+                "Your loop ignores max_iter: it kept going past the limit. Stop after at "
+                "most max_iter updates and return max_iter when ||x|| <= tol has not been "
+                "reached by then."),
+    ],
+    hints=[
+        "f(x) = 0.5 (x0^2 + kappa x1^2) has gradient (x0, kappa x1), so L = kappa and "
+        "mu = 1; the learning rate is 2 / (kappa + 1).",
+        "Start from x = np.array([1.0, 1.0]) and k = 0; while np.linalg.norm(x) > tol and "
+        "k < max_iter: take one step and add 1 to k. Return k.",
+        "lr = 2.0 / (kappa + 1.0)\nx = np.array([1.0, 1.0])\nk = 0\n"
+        "while np.linalg.norm(x) > tol and k < max_iter:\n"
+        "    x = x - lr * np.array([x[0], kappa * x[1]])\n    k += 1\nreturn k",
     ],
 )
 
@@ -174,6 +283,12 @@ def _clip_sum_of_norms(grads, max_norm):
 def _clip_squared(grads, max_norm):
     total = _global_norm(grads) ** 2
     scale = 1.0 if total <= max_norm else max_norm / total
+    return [_f(g) * scale for g in grads]
+
+
+def _clip_inverted(grads, max_norm):
+    total = _global_norm(grads)
+    scale = 1.0 if total <= max_norm else total / max_norm
     return [_f(g) * scale for g in grads]
 
 
@@ -232,6 +347,10 @@ exercise(
                 "vector, which is smaller than the sum of the norms."),
         Mistake("squared norm", _clip_squared,
                 "Your norm is squared: you forgot the square root in sqrt(sum of squares)."),
+        Mistake("factor upside down", _clip_inverted,
+                "Your factor is upside down: you multiply by norm / max_norm, which makes a "
+                "large gradient even LARGER. Multiply by max_norm / norm (below 1 when "
+                "clipping acts)."),
     ],
     hints=[
         "First compute one number, the global norm: the square root of the sum of the "
@@ -241,90 +360,5 @@ exercise(
         "norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))\n"
         "scale = min(1.0, max_norm / norm) if norm > 0 else 1.0\n"
         "return [g * scale for g in grads]",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 06-iterations-kappa
-def _count(kappa, tol, max_iter, *, lr_rule="best", stop="norm", offset=0):
-    """Updates of gradient descent on 0.5 (x0^2 + kappa x1^2) from (1, 1) until the
-    stopping quantity is <= tol (max_iter if never)."""
-    kappa = float(kappa)
-    lr = 2.0 / (kappa + 1.0) if lr_rule == "best" else 1.0 / kappa
-    curv = np.array([1.0, kappa])
-    x = np.array([1.0, 1.0])
-
-    def done(z):
-        if stop == "norm":
-            return np.linalg.norm(z) <= tol
-        if stop == "loss":
-            return 0.5 * np.sum(curv * z * z) <= tol
-        return np.linalg.norm(curv * z) <= tol
-
-    k = 0
-    while not done(x) and k < max_iter:
-        x = x - lr * curv * x
-        k += 1
-    return k + offset if k < max_iter else k
-
-
-def _iterations(kappa, tol=1e-6, max_iter=100_000):
-    return _count(kappa, tol, max_iter)
-
-
-def _iter_cases(rng):
-    return [
-        Case(1.0, 1e-6),
-        Case(2.0, 1e-6),
-        Case(10.0, 1e-6),
-        Case(10.0, 1e-3),
-        Case(50.0, 1e-4),
-        Case(100.0, 1e-6),
-        Case(1000.0, 1e-6),
-        Case(300.0, 1e-2, max_iter=50),
-    ]
-
-
-exercise(
-    id="06-iterations-kappa", lesson="06", title="Iterations against the condition number",
-    target="iterations_to_converge", kind="function", points=3,
-    cases=_iter_cases, reference=_iterations, rtol=0.0, atol=0.5, returns="float",
-    compare=lambda got, expected, case: explain_array_mismatch(
-        got, expected, rtol=0.0, atol=0.5, returns="float", name="your count"),
-    mistakes=[
-        Mistake("lr = 1/L",
-                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
-                                                                lr_rule="1/L"),
-                "Your count matches the learning rate 1/L = 1/kappa. The task uses the best "
-                "constant rate 2/(L + mu) = 2/(kappa + 1) (with L = kappa, mu = 1)."),
-        Mistake("one too many",
-                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
-                                                                offset=1),
-                "Off by one: your count is one too high. Count the updates taken: check "
-                "the stopping test BEFORE each update (0 if the start already satisfies it)."),
-        Mistake("one too few",
-                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
-                                                                offset=-1),
-                "Off by one: your count is one too low. Return the number of updates after "
-                "which ||x|| <= tol holds for the first time."),
-        Mistake("loss instead of distance",
-                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
-                                                                stop="loss"),
-                "You stop when the LOSS is below tol. The task stops on the distance to the "
-                "minimizer, np.linalg.norm(x) <= tol."),
-        Mistake("gradient norm instead of distance",
-                lambda kappa, tol=1e-6, max_iter=100_000: _count(kappa, tol, max_iter,
-                                                                stop="grad"),
-                "You stop when the GRADIENT norm is below tol. The task stops on the "
-                "distance to the minimizer, np.linalg.norm(x) <= tol."),
-    ],
-    hints=[
-        "f(x) = 0.5 (x0^2 + kappa x1^2) has gradient (x0, kappa x1), so L = kappa and "
-        "mu = 1; the learning rate is 2 / (kappa + 1).",
-        "Start from x = np.array([1.0, 1.0]) and k = 0; while np.linalg.norm(x) > tol and "
-        "k < max_iter: take one step and add 1 to k. Return k.",
-        "lr = 2.0 / (kappa + 1.0)\nx = np.array([1.0, 1.0])\nk = 0\n"
-        "while np.linalg.norm(x) > tol and k < max_iter:\n"
-        "    x = x - lr * np.array([x[0], kappa * x[1]])\n    k += 1\nreturn k",
     ],
 )

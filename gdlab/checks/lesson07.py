@@ -75,23 +75,27 @@ exercise(
     cases=_momentum_cases, reference=_momentum_ref, rtol=1e-7, atol=1e-10, returns="tuple",
     mistakes=[
         _mm("ascent", "You move x along +v: the update is x_new = x - lr * v_new (minus)."),
-        _mm("classical", "Your velocity is an average, v_new = mu v + (1 - mu) g. That is the "
+        _mm("classical", "Your velocity is an average, v_new = momentum * v + (1 - momentum) * g "
+            "(books that call the coefficient mu write it mu v + (1 - mu) g). That is the "
             "'classical' exponential-moving-average form; torch.optim.SGD (and this lesson) "
             "adds the full gradient: v_new = momentum * v + g. The two differ by a factor "
-            "1/(1 - mu) in the effective learning rate."),
+            "1/(1 - momentum) in the effective learning rate."),
         _mm("lr twice", "The learning rate is applied twice: once inside the velocity and "
             "again in the update. In the torch form the buffer holds gradients only, "
             "v_new = momentum * v + g, and x_new = x - lr * v_new."),
-        _mm("step in buffer", "Your buffer holds the step itself (v = mu v - lr g, x = x + v), "
+        _mm("step in buffer", "Your buffer holds the step itself (v = momentum * v - lr * g, x = x + v), "
             "the form of Sutskever et al. 2013. Here the buffer holds gradients, as in "
             "torch.optim.SGD: v_new = momentum * v + g, x_new = x - lr * v_new."),
-        _mm("step in buffer, plus", "Your buffer includes the learning rate (v = mu v + lr g, "
+        _mm("step in buffer, plus", "Your buffer includes the learning rate (v = momentum * v + lr * g, "
             "x = x - v). In the torch form the buffer holds gradients only: "
             "v_new = momentum * v + g, then x_new = x - lr * v_new."),
         _mm("old v", "You move x with the OLD velocity v. Update the velocity first, then use "
             "the new one: v_new = momentum * v + g; x_new = x - lr * v_new."),
         _mm("no momentum", "Your x_new ignores the velocity (x - lr * g is plain gradient "
             "descent). Use the new velocity: x_new = x - lr * v_new."),
+        Mistake("swapped order", lambda x, v, g, lr, mu: _momentum_ref(x, v, g, lr, mu)[::-1],
+                "Your values are right but in the wrong order: you return (v_new, x_new). "
+                "Return the position first: return x_new, v_new."),
     ],
     hints=[
         "Two lines, in this order: first the new velocity from the old one and the gradient, "

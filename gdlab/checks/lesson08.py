@@ -142,6 +142,12 @@ def _hinge(w, X, y, lam, *, strict=True, reg=True):
     return g + lam * w if reg else g
 
 
+def _hinge_active_mean(w, X, y, lam):
+    w, X, y = _f(w), _f(X), _f(y)
+    active = y * (X @ w) < 1.0
+    return -(X.T @ (y * active)) / max(int(active.sum()), 1) + lam * w
+
+
 def _hinge_cases(rng):
     """Integer data, so that some margins are EXACTLY 1 (the kink, where < and <= differ)."""
     cases = []
@@ -168,6 +174,15 @@ exercise(
                 "Examples with margin exactly 1 are counted as violating the margin. The task "
                 "uses the subgradient that is 0 at the kink: include example i only when "
                 "y_i * (x_i . w) < 1 (strictly)."),
+        Mistake("averaged over the active examples only",
+                lambda w, X, y, lam: _hinge_active_mean(w, X, y, lam),
+                "Your hinge part is divided by the number of examples inside the margin. The "
+                "loss is the mean over ALL m examples (those outside the margin contribute 0 "
+                "but still count): divide the sum by m = len(y)."),
+        Mistake("margin condition missing",
+                lambda w, X, y, lam: -(_f(X).T @ _f(y)) / len(y) + lam * _f(w),
+                "You summed -y_i x_i over every example. Only the examples with margin "
+                "y_i * (x_i . w) < 1 have a nonzero hinge gradient; the others contribute 0."),
         Mistake("regulariser forgotten",
                 lambda w, X, y, lam: _hinge(w, X, y, lam, reg=False),
                 "The penalty's gradient lam * w is missing: the objective is the mean hinge "
@@ -192,13 +207,17 @@ exercise(
 
 
 # --------------------------------------------------------------------------- 08-mf-update
-def _mf_step(u, v, r, lr, reg, *, fresh=False, use_reg=True, sign=1.0, two=2.0):
+def _mf_step(u, v, r, lr, reg, *, fresh=False, fresh_error=True, use_reg=True, sign=1.0,
+             two=2.0, err_sign=1.0):
+    # fresh: v's gradient uses the updated u (stale-value mistake), with the error either
+    # recomputed at (u_new, v) (fresh_error) or reused from the old point;
+    # err_sign=-1: error written as r - u.v while the penalty term keeps its sign
     u, v = _f(u), _f(v)
-    e = u @ v - r
+    e = err_sign * (u @ v - r)
     gu = two * e * v + (two * reg * u if use_reg else 0.0)
     u_new = u - sign * lr * gu
     u_for_v = u_new if fresh else u
-    e_v = (u_new @ v - r) if fresh else e
+    e_v = err_sign * (u_new @ v - r) if (fresh and fresh_error) else e
     gv = two * e_v * u_for_v + (two * reg * v if use_reg else 0.0)
     v_new = v - sign * lr * gv
     return u_new, v_new
@@ -223,6 +242,16 @@ exercise(
                 "Your u_new is right, but v_new was computed with the UPDATED user vector. "
                 "Both gradients belong to the same point (u, v): compute them from the old "
                 "values, then update both (keep a copy of the old u)."),
+        Mistake("fresh u, old error in the v update",
+                lambda u, v, r, lr, reg: _mf_step(u, v, r, lr, reg, fresh=True, fresh_error=False),
+                "Your u_new is right, but v_new was computed with the UPDATED user vector "
+                "(2 * e * u_new instead of 2 * e * u). Both gradients belong to the same point "
+                "(u, v): compute grad_u and grad_v from the old values first, then update both."),
+        Mistake("error sign flipped",
+                lambda u, v, r, lr, reg: _mf_step(u, v, r, lr, reg, err_sign=-1.0),
+                "The error term pushes the wrong way while the penalty is right: with "
+                "e = r - u . v the gradient of e^2 is -2 e v, not 2 e v. Use e = u @ v - r "
+                "(prediction minus rating) in the formulas of the task."),
         Mistake("regularisation missing",
                 lambda u, v, r, lr, reg: _mf_step(u, v, r, lr, reg, use_reg=False),
                 "The penalty reg * (||u||^2 + ||v||^2) is missing from your gradients: add "

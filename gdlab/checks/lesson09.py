@@ -83,6 +83,9 @@ exercise(
     target="early_stopping", kind="function", points=2,
     cases=_early_cases, reference=_early_ref, rtol=0, atol=0, returns="tuple",
     mistakes=[
+        _em("never stops", "Your code never stops early: stop_epoch is the last epoch even "
+            "though the validation loss went `patience` epochs in a row without improving. "
+            "Stop at the first epoch e with e - best_epoch == patience.", offset=10**9),
         _em("returns last", "Your best epoch is the epoch where training stopped. Return "
             "the epoch with the LOWEST validation loss seen up to the stop: that is the model "
             "you keep (restore its parameters).", report="stop"),

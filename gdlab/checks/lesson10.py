@@ -185,7 +185,8 @@ def train_with_config(config, X_train, y_train, X_val, y_val, *, budget=BUDGET, 
     if n_updates > budget:
         raise ValueError(
             f"this configuration plans {n_updates} gradient evaluations (epochs {c['epochs']} x "
-            f"ceil({m} / {c['batch_size'] or m}) updates per epoch), over the budget of {budget}")
+            f"ceil({m} / {c['batch_size'] or m}) updates per epoch), over the budget of {budget}: "
+            f"lower 'epochs' or use a larger 'batch_size'")
     scaler = data.Standardizer().fit(X_train) if c["standardize"] else None
     y_mu, y_sd = (y_train.mean(), y_train.std()) if c["scale_target"] else (0.0, 1.0)
 
@@ -236,6 +237,12 @@ def _standardize(X_train, X_val, *, stats="train", ddof=0, power=1.0, centre=Tru
     return Xs_train, (X_val - mean) / std
 
 
+def _standardize_global(X_train, X_val):
+    X_train, X_val = np.asarray(X_train, dtype=float), np.asarray(X_val, dtype=float)
+    mean, std = X_train.mean(), X_train.std()
+    return (X_train - mean) / std, (X_val - mean) / std
+
+
 def _standardize_cases(rng):
     cases = []
     for m, m_val, d in [(20, 8, 3), (15, 6, 2), (30, 10, 4)]:
@@ -279,6 +286,11 @@ exercise(
         Mistake("not centred",
                 lambda Xt, Xv: _standardize(Xt, Xv, centre=False),
                 "You divided by the std but did not subtract the training mean first."),
+        Mistake("one mean and std for the whole array",
+                lambda Xt, Xv: _standardize_global(Xt, Xv),
+                "You used a single mean and std for the whole of X_train (no axis). Every "
+                "column has its own units and needs its own statistics: X_train.mean(axis=0) "
+                "and X_train.std(axis=0), one number per column."),
     ],
     hints=[
         "Compute mean = X_train.mean(axis=0) and std = X_train.std(axis=0): one number per "
@@ -323,6 +335,10 @@ exercise(
                 lambda y, p: float(1 - _ss(y, p)[0] / np.sum((np.asarray(p, float) - np.mean(p)) ** 2)),
                 "SS_tot measures the spread of the TRUE values around their mean: "
                 "sum((y_true - y_true.mean())^2), not the spread of the predictions."),
+        Mistake("SS_tot around the mean of the predictions",
+                lambda y, p: float(1 - _ss(y, p)[0] / np.sum((np.asarray(y, float) - np.mean(p)) ** 2)),
+                "Your SS_tot subtracts the mean of y_pred. The reference predictor is the mean "
+                "of the TRUE values: ss_tot = sum((y_true - y_true.mean())^2)."),
         Mistake("squared correlation",
                 lambda y, p: float(np.corrcoef(np.asarray(y, float), np.asarray(p, float))[0, 1] ** 2),
                 "That is the squared correlation. It ignores bias and scale errors (predicting "

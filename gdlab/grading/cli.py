@@ -49,6 +49,15 @@ def add_arguments(parser):
     parser.add_argument("--memory-mb", type=_int_at_least(0), default=4096, metavar="M",
                         help="address-space limit of each kernel in MB, 0 = none "
                              "(default: 4096)")
+    parser.add_argument("--kernel-user", default="auto", metavar="USER",
+                        help="who runs learner code. 'auto' (default): when the grader "
+                             "runs as root, each kernel drops to its own unprivileged uid "
+                             "(64000+slot) before any learner code runs, so it cannot "
+                             "signal the grader or other kernels nor write the installed "
+                             "packages; when not root, kernels run as the grader's user "
+                             "(NOT isolated; a warning says so). A user name or uid: every "
+                             "kernel runs as that user (needs root). 'none': no privilege "
+                             "drop")
     parser.add_argument("--force", action="store_true",
                         help="regrade submissions that are already graded and unchanged")
     parser.add_argument("--lessons", default=None, metavar="DIR",
@@ -65,7 +74,8 @@ def run(args):
     try:
         options = GradeOptions(cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,
-                               memory_mb=args.memory_mb, jobs=args.jobs or 0)
+                               memory_mb=args.memory_mb, jobs=args.jobs or 0,
+                               kernel_user=args.kernel_user)
         result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
                                    options=options, force=args.force,
                                    progress=not args.quiet)

@@ -28,11 +28,15 @@ __all__ = ["CellRun", "KernelSession", "KernelStartError", "LAUNCHER", "OK", "ER
 
 OK, ERROR, TIMEOUT, DIED = "ok", "error", "timeout", "died"
 
-# Runs as `python -c LAUNCHER MEMORY_MB FSIZE_MB -f CONNECTION_FILE`.
+# Runs as `python -c LAUNCHER MEMORY_MB FSIZE_MB UID GID -f CONNECTION_FILE` (UID -1: stay).
 LAUNCHER = """\
-import resource, signal, sys
-mem_mb, fsize_mb = int(sys.argv[1]), int(sys.argv[2])
-del sys.argv[1:3]
+import os, resource, signal, sys
+mem_mb, fsize_mb, uid, gid = (int(v) for v in sys.argv[1:5])
+del sys.argv[1:5]
+try:
+    os.setsid()  # own session and process group: signals to it never reach the grader
+except OSError:
+    pass  # already a session leader (jupyter_client starts it in a new session)
 if mem_mb > 0:
     resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
 if fsize_mb > 0:
@@ -40,6 +44,14 @@ if fsize_mb > 0:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_mb << 20, fsize_mb << 20))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+if uid >= 0:
+    # Drop root for good before any learner code runs: groups first, then gid, then uid
+    # (setuid from root to another uid also clears every capability).
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
+        sys.exit("gdlab kernel: could not drop privileges")
 from ipykernel import kernelapp as app
 app.launch_new_instance()
 """
@@ -77,15 +89,23 @@ class _LimitedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel command is the resource-limiting launcher."""
 
     launch_limits = (0, 0)
+    kernel_user = None  # isolation.KernelUser, or None to run as the grader's user
 
     def format_kernel_cmd(self, extra_arguments=None):
+        # Called right after the connection file is written: hand it to the kernel user
+        # (owner-only, in a root-owned folder the kernel cannot rename things in).
         mem_mb, fsize_mb = self.launch_limits
+        uid = gid = -1
+        if self.kernel_user is not None:
+            uid, gid = self.kernel_user.uid, self.kernel_user.gid
+            os.chown(self.connection_file, uid, gid)
+            os.chmod(self.connection_file, 0o400)
         return [sys.executable, "-c", LAUNCHER, str(int(mem_mb)), str(int(fsize_mb)),
-                "-f", os.path.realpath(self.connection_file),
+                str(uid), str(gid), "-f", os.path.realpath(self.connection_file),
                 "--HistoryManager.hist_file=:memory:"]
 
 
-def _kernel_env(ipython_dir):
+def _kernel_env(ipython_dir, workdir, user):
     env = dict(os.environ)
     # One BLAS thread per kernel: the grader runs --jobs kernels side by side, and BLAS
     # thread pools also reserve address space that RLIMIT_AS would count.
@@ -94,6 +114,11 @@ def _kernel_env(ipython_dir):
     env["IPYTHONDIR"] = ipython_dir
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     env.pop("JPY_SESSION_NAME", None)
+    if user is not None:
+        # The grader's HOME (e.g. /root) is not the kernel user's: config and caches
+        # (matplotlib, IPython, jupyter runtime) go to the kernel's own working directory.
+        env.update(HOME=workdir, USER=user.name, LOGNAME=user.name)
+        env.pop("XDG_RUNTIME_DIR", None)
     return env
 
 
@@ -102,15 +127,25 @@ class KernelSession:
 
     memory_mb: address-space limit of the kernel process (0 = none). fsize_mb: largest
     file it may write. output_cap: characters of stream output kept per cell.
+    kernel_user: an ``isolation.KernelUser`` the kernel drops to before any learner code
+    runs (the grader must be root), or None to run it as the grader's own user.
+
+    Layout: a root-owned folder ``gdlab-grade-*`` (mode 0711) holds the connection files
+    and ``work/``, the kernel's working directory, HOME and IPython directory, owned by
+    the kernel user. The kernel can write only there, and cannot swap the connection
+    file the grader writes for a symlink.
     """
 
     def __init__(self, *, memory_mb=4096, fsize_mb=256, output_cap=65536,
-                 startup_timeout=60.0):
+                 startup_timeout=60.0, kernel_user=None):
         self.memory_mb = int(memory_mb)
         self.fsize_mb = int(fsize_mb)
         self.output_cap = int(output_cap)
         self.startup_timeout = float(startup_timeout)
+        self.kernel_user = kernel_user
         self.workdir = None
+        self._root = None
+        self._starts = 0
         self._km = None
         self._kc = None
 
@@ -123,17 +158,30 @@ class KernelSession:
 
     async def start(self):
         """Create the working directory (first time) and start a fresh kernel."""
+        user = self.kernel_user
         if self.workdir is None:
-            self.workdir = tempfile.mkdtemp(prefix="gdlab-grade-")
+            self._root = tempfile.mkdtemp(prefix="gdlab-grade-")
+            self.workdir = os.path.join(self._root, "work")
+            os.mkdir(self.workdir, 0o700)
+            if user is not None:
+                os.chmod(self._root, 0o711)  # the kernel may pass through, not list
+                os.chown(self.workdir, user.uid, user.gid)
         ipython_dir = os.path.join(self.workdir, ".ipython")
-        os.makedirs(ipython_dir, exist_ok=True)
+        if not os.path.isdir(ipython_dir):
+            os.mkdir(ipython_dir, 0o700)
+            if user is not None:
+                os.chown(ipython_dir, user.uid, user.gid)
+        self._starts += 1
         km = _LimitedKernelManager(kernel_name="python3")
         km.launch_limits = (self.memory_mb, self.fsize_mb)
+        km.kernel_user = user
+        km.connection_file = os.path.join(self._root, f"kernel-{self._starts}.json")
         self._km = km
         try:
             # The kernel's own chatter (and fd 2 of learner code) must not garble the grader's
             # progress bar; learner output reaches us through iopub anyway.
-            await km.start_kernel(cwd=self.workdir, env=_kernel_env(ipython_dir),
+            await km.start_kernel(cwd=self.workdir,
+                                  env=_kernel_env(ipython_dir, self.workdir, user),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             kc = km.client()
             kc.start_channels()
@@ -169,9 +217,10 @@ class KernelSession:
     async def close(self):
         """Stop the kernel and delete the working directory."""
         await self._stop_kernel()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        if self._root is not None:
+            # rmtree does not follow symlinks the kernel may have left in work/
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = self.workdir = None
 
     async def is_alive(self):
         return self._km is not None and await self._km.is_alive()

@@ -28,6 +28,7 @@ from gdlab.checks import decode_probe, evaluate, get_exercise
 from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
                                     identify_lesson, read_submission)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
+from gdlab.grading.isolation import resolve_kernel_users, validate_kernel_user
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, \
     parse_probe_output
 
@@ -66,6 +67,9 @@ class GradeOptions:
     memory_mb: int = 4096
     jobs: int = 0                 # 0 = number of CPUs
     max_restarts: int = 3
+    # Who kernels run as: "auto" (own unprivileged uid per kernel when root, else the
+    # grader's user with a warning), "none", or a user name / uid (see isolation.py).
+    kernel_user: str = "auto"
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout"):
@@ -78,6 +82,7 @@ class GradeOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
+        self.kernel_user = validate_kernel_user(self.kernel_user)
         if 0 < self.memory_mb < 256:
             raise ValueError(f"Invalid memory_mb: {self.memory_mb} (a kernel needs at least "
                              "256 MB; use 0 for no limit)")
@@ -170,14 +175,20 @@ class Grader:
         for lesson in lessons.values():
             for gid in lesson.check_ids:
                 self.prepared[gid] = _Prepared(gid, lesson.check_points.get(gid, 0.0))
+        # One identity per concurrent kernel slot (None: kernels run as the grader's user).
+        self.kernel_users = resolve_kernel_users(self.options.kernel_user,
+                                                 self.options.n_jobs)
 
     # ------------------------------------------------------------------ one submission
 
-    async def grade(self, path, name):
-        """Grade one file; never raises (grader failures become status "grader error")."""
+    async def grade(self, path, name, slot=0):
+        """Grade one file; never raises (grader failures become status "grader error").
+        ``slot`` picks the kernel user (``kernel_users[slot]``) when kernels are isolated;
+        two submissions graded at the same time must use different slots."""
         started = time.monotonic()
         try:
-            grade = await self._grade(path, name)
+            user = None if self.kernel_users is None else self.kernel_users[slot]
+            grade = await self._grade(path, name, user)
         except Exception as err:
             grade = SubmissionGrade(name, str(path), _sha_or_empty(path), GRADER_ERROR,
                                     f"The grader failed on this submission ({type(err).__name__}: "
@@ -186,7 +197,7 @@ class Grader:
         grade.seconds = time.monotonic() - started
         return grade
 
-    async def _grade(self, path, name):
+    async def _grade(self, path, name, user):
         try:
             sub = read_submission(path, name)
         except InvalidSubmission as err:
@@ -207,12 +218,13 @@ class Grader:
             prep = self.prepared[gid]
             grade.exercises[gid] = ExerciseGrade(0.0, prep.max_points, NOT_RUN,
                                                  f"{gid}: not checked.")
-        await self._run(steps, sub, lesson, grade)
+        await self._run(steps, sub, lesson, grade, user)
         return grade
 
-    async def _run(self, steps, sub, lesson, grade):
+    async def _run(self, steps, sub, lesson, grade, user):
         opts = self.options
-        session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP)
+        session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP,
+                                kernel_user=user)
         try:
             try:
                 await session.start()
@@ -349,11 +361,18 @@ class Grader:
         ``on_done(grade)`` is called as each submission finishes. Returns the grades in the
         order of ``items``.
         """
-        sem = asyncio.Semaphore(self.options.n_jobs)
+        # A free slot is both the concurrency limit and the kernel's user id: two kernels
+        # running at once never share a uid, so they cannot signal each other.
+        slots = asyncio.Queue()
+        for slot in range(self.options.n_jobs):
+            slots.put_nowait(slot)
 
         async def one(path, name):
-            async with sem:
-                grade = await self.grade(path, name)
+            slot = await slots.get()
+            try:
+                grade = await self.grade(path, name, slot)
+            finally:
+                slots.put_nowait(slot)
             if on_done is not None:
                 on_done(grade)
             return grade

@@ -121,10 +121,14 @@ def fake_output(nb):
 
 def writes_files(nb, lesson_path):
     # Writes into its working directory and over the lesson notebook itself (which the
-    # grader read before any kernel started), then answers correctly.
+    # grader read before any kernel started; an isolated kernel gets PermissionError),
+    # then answers correctly.
     src = ("open('grades.csv', 'w').write('submission,score\\nme,100\\n')\n"
            "open('feedback.html', 'w').write('all good')\n"
-           f"open({str(lesson_path)!r}, 'w').write('{{}}')\n"
+           "try:\n"
+           f"    open({str(lesson_path)!r}, 'w').write('{{}}')\n"
+           "except PermissionError:\n"
+           "    pass\n"
            + GOOD_DOUBLE)
     return with_solution(nb, "98-double-solution", src)
 
@@ -226,3 +230,58 @@ BUILDERS = {"infinite_loop": infinite_loop, "hung_cell": hung_cell,
             "huge_output": huge_output, "memory_hog": memory_hog, "partial": partial,
             "missing_solution": missing_solution, "reordered": reordered,
             "shadowed_builtins": shadowed_builtins}
+
+
+# ---- Run only when kernels are isolated (grader is root): unisolated, these would kill
+# the grader or corrupt the installed packages of the machine running the tests.
+
+def kill_parent(nb):
+    # Kills the kernel's parent (the grader) outright; records what happened.
+    return with_solution(nb, "98-double-solution",
+                         "import os, signal\n"
+                         "try:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+                         "except PermissionError:\n    pass\n" + GOOD_DOUBLE)
+
+
+def kill_everything(nb):
+    # Sends SIGKILL to every process listed in /proc except itself, at top level and
+    # again while being checked (when the other submissions' kernels are surely up).
+    src = ("import os, signal\n"
+           "def _kill_all():\n"
+           "    for name in os.listdir('/proc'):\n"
+           "        if name.isdigit() and int(name) != os.getpid():\n"
+           "            try:\n"
+           "                os.kill(int(name), signal.SIGKILL)\n"
+           "            except OSError:\n"
+           "                pass\n"
+           "_kill_all()\n"
+           "def double(x):\n"
+           "    _kill_all()\n"
+           "    return 2.0 * np.asarray(x, dtype=float)\n")
+    return with_solution(nb, "98-double-solution", src)
+
+
+# The package files a tampering submission tries to change, and what it appends.
+TAMPER_TEXT = "\nraise SystemExit('tampered by a submission')\n"
+
+
+def tamper_packages(nb):
+    # Appends to gdlab/checks/encode.py and numpy/__init__.py. ``double`` is right only if
+    # both writes failed with PermissionError, so full marks prove the files stayed shut.
+    src = ("import gdlab.checks.encode as _enc\n"
+           "_blocked = []\n"
+           "for _p in (_enc.__file__, np.__file__):\n"
+           "    try:\n"
+           "        with open(_p, 'a') as _f:\n"
+           f"            _f.write({TAMPER_TEXT!r})\n"
+           "    except PermissionError:\n"
+           "        _blocked.append(_p)\n"
+           "def double(x):\n"
+           "    if len(_blocked) != 2:\n"
+           "        raise RuntimeError(f'package files were writable: {_blocked}')\n"
+           "    return 2.0 * np.asarray(x, dtype=float)\n")
+    return with_solution(nb, "98-double-solution", src)
+
+
+ISOLATION_BUILDERS = {"kill_parent": kill_parent, "kill_everything": kill_everything,
+                      "tamper_packages": tamper_packages}
