@@ -19,7 +19,14 @@ def _rel(path):
 
 
 def _run_release(args):
-    from gdlab.release import release
+    try:
+        from gdlab.release import release
+    except ModuleNotFoundError as err:
+        # A Python without the course's requirements: name the module and the fix.
+        print(f"gdlab release needs the module {err.name!r}, which this Python ({sys.executable}) "
+              "does not have. Install the course's requirements first: "
+              "python -m pip install -r requirements.txt", file=sys.stderr)
+        return 2
     try:
         report = release(args.source, args.dest, check=args.check)
     except FileNotFoundError as err:

@@ -9,6 +9,8 @@ from importlib import resources
 
 import numpy as np
 
+from gdlab.models._validate import check_nonneg
+
 __all__ = [
     "Dataset", "make_linear", "make_classification", "make_ratings", "ratings_to_pairs",
     "add_intercept", "Standardizer", "standardize", "train_test_split",
@@ -20,16 +22,6 @@ def _positive_int(value, name, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
     return int(value)
-
-
-def _nonneg_float(value, name):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {value!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"Invalid {name}: {value} (must be a finite number >= 0)")
-    return value
 
 
 def _as_2d_float(X, name="X"):
@@ -60,7 +52,7 @@ def make_linear(n=100, d=2, *, noise=0.1, seed=0, intercept=True):
     """
     n = _positive_int(n, "n")
     d = _positive_int(d, "d")
-    noise = _nonneg_float(noise, "noise")
+    noise = check_nonneg(noise, "noise")
     rng = np.random.default_rng(seed)
     features = rng.standard_normal((n, d))
     X = add_intercept(features) if intercept else features
@@ -80,7 +72,7 @@ def make_classification(n=200, d=2, *, separation=2.0, seed=0):
     """
     n = _positive_int(n, "n", minimum=2)
     d = _positive_int(d, "d")
-    separation = _nonneg_float(separation, "separation")
+    separation = check_nonneg(separation, "separation")
     rng = np.random.default_rng(seed)
     direction = rng.standard_normal(d)
     direction /= np.linalg.norm(direction)
@@ -106,7 +98,7 @@ def make_ratings(n_users=50, n_items=40, *, rank=3, density=0.3, noise=0.1, seed
     n_users = _positive_int(n_users, "n_users")
     n_items = _positive_int(n_items, "n_items")
     rank = _positive_int(rank, "rank")
-    noise = _nonneg_float(noise, "noise")
+    noise = check_nonneg(noise, "noise")
     density = float(density)
     if not 0.0 < density <= 1.0:
         raise ValueError(f"Invalid density: {density} (must be in (0, 1])")
