@@ -24,6 +24,9 @@ import numpy as np
 #: rows gathered per copy when shuffling (a few batches at a time): one copy of ~1000 rows
 #: into a reused buffer costs less than many tiny copies and stays in the CPU cache.
 GATHER_ROWS = 1024
+#: at most this many numbers in a block of iterates (8 MB in float64): with many parameters
+#: and small batches, a chunk holds fewer batches rather than a huge block.
+BLOCK_NUMBERS = 1_000_000
 
 
 @dataclass
@@ -55,11 +58,12 @@ class RowChunks:
     next. Without an order, chunks are views of X and y (no copy at all).
     """
 
-    def __init__(self, X, y, batch_size, *, shuffled):
+    def __init__(self, X, y, batch_size, *, shuffled, n_params=1):
         self.X, self.y = X, y
         m = X.shape[0]
+        batches = min(GATHER_ROWS // batch_size, BLOCK_NUMBERS // max(1, n_params))
         # a multiple of the batch size, so batches never straddle two chunks
-        self.rows = min(m, batch_size * max(1, GATHER_ROWS // batch_size))
+        self.rows = min(m, batch_size * max(1, batches))
         self.X_buf = self.y_buf = None   # only an order needs somewhere to gather into
         if shuffled:
             self.X_buf = np.empty((self.rows,) + X.shape[1:], dtype=X.dtype)

@@ -382,7 +382,7 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
                   path=np.empty((n_total + 1, d), dtype=params.dtype) if keep_path else None,
                   start=0.0)
     shuffling = shuffle and B < m   # reordering cannot change a full-batch gradient
-    chunks = RowChunks(X, y, B, shuffled=shuffling)
+    chunks = RowChunks(X, y, B, shuffled=shuffling, n_params=d)
     if LeastSquaresSGDEpoch.applies(model, optimizer, X, y, params, tol=tol,
                                     clip_norm=clip_norm, prox=prox):
         runner = LeastSquaresSGDEpoch(rec, chunks, B, optimizer, max_loss=max_loss, d=d,

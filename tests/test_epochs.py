@@ -190,3 +190,16 @@ def test_row_chunks_cover_every_row_once_in_the_given_order(m, B):
     views = list(RowChunks(X, y, B, shuffled=False)(None))
     assert all(np.shares_memory(X_c, X) for X_c, _ in views)  # no order: views, no copy
     np.testing.assert_array_equal(np.concatenate([y_c for _, y_c in views]), y)
+
+
+def test_blocks_stay_small_when_there_are_many_parameters():
+    # 200,000 parameters and batches of 1: the default chunk of 1024 batches would keep
+    # 1025 x 200,000 iterates (1.6 GB); the block is capped at BLOCK_NUMBERS numbers instead
+    m, d = 40, 200_000
+    X, y = _data(m, d, seed=7)
+    chunks = RowChunks(X, y, 1, shuffled=True, n_params=d)
+    runner = LeastSquaresSGDEpoch(None, chunks, 1, SGD(lr=1e-6), max_loss=1e12, d=d,
+                                  dtype=np.float64)
+    assert runner.iterates.size <= epochs.BLOCK_NUMBERS + d and chunks.rows == 5
+    h = fit(LinearRegression(), X, y, SGD(lr=1e-6), batch_size=1, epochs=1, record_path=False)
+    assert h.n_updates == m and np.isfinite(h.final_loss)
