@@ -6,13 +6,13 @@ same arguments and leave the same records:
 
 * :class:`GeneralEpoch`: any model, any optimizer, every option of ``fit``.
 * :class:`LeastSquaresSGDEpoch`: ``LinearRegression`` with plain SGD (no momentum, no
-  weight decay), the case behind most of the course's mini-batch experiments. It does the
-  same arithmetic with about half the Python work per update, by writing every iterate
-  into a preallocated block and filling in losses and gradient norms for a whole block at
-  once (see its docstring for the measured effect).
+  weight decay), the pair lesson 04 compares batch, stochastic and mini-batch descent
+  with. It does the same arithmetic with about half the Python work per update, by
+  writing every iterate into a preallocated block and filling in losses and gradient
+  norms for a whole block at once (see its docstring for the measured effect).
 
 Records (``Records``): for update n, ``loss[n]`` is the batch loss at ``path[n]`` (the
-parameters just before the update), ``times[n]`` seconds since the start, ``grad_norm[n]``
+parameters just before the update), ``time[n]`` seconds since the start, ``grad_norm[n]``
 and ``lr[n]`` the gradient norm and learning rate the update used.
 """
 import math
