@@ -19,14 +19,8 @@ def _rel(path):
 
 
 def _run_release(args):
-    try:
-        from gdlab.release import release
-    except ModuleNotFoundError as err:
-        # A Python without the course's requirements: name the module and the fix.
-        print(f"gdlab release needs the module {err.name!r}, which this Python ({sys.executable}) "
-              "does not have. Install the course's requirements first: "
-              "python -m pip install -r requirements.txt", file=sys.stderr)
-        return 2
+    from gdlab.release import release   # standard library only: works in any Python with gdlab
+
     try:
         report = release(args.source, args.dest, check=args.check)
     except FileNotFoundError as err:

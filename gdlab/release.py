@@ -12,9 +12,12 @@ notebook with
   ``editable = false``, ``deletable = false``, and tagged ``raises-exception`` so that
   running the unsolved lesson top to bottom (nbval) expects their failure.
 
-Everything else is kept as it is. The output is a pure function of the input, written with
-nbformat's stable JSON (sorted keys), so releasing twice gives the same bytes and
-``release(check=True)`` can tell whether lessons/ is up to date.
+Everything else is kept as it is. The output is a pure function of the input, written in
+the layout nbformat writes (sorted keys, one-space indent, sources split into lines), so
+releasing twice gives the same bytes and ``release(check=True)`` can tell whether lessons/
+is up to date. Reading and writing that JSON needs only the standard library, so
+``gdlab release --check`` works in any Python that can import gdlab (a test compares the
+bytes with ``nbformat.writes``).
 
 Solutions are validated on the way: a BEGIN without END (or the reverse), markers in a cell
 that is not a solution cell, a solution code cell without markers, duplicate grade_ids, a
@@ -23,10 +26,9 @@ the release of that notebook with an error naming the notebook and the cell.
 """
 import copy
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 __all__ = ["ReleaseError", "ReleaseReport", "release", "release_notebook", "render_lesson",
            "BEGIN", "END", "CODE_STUB", "ANSWER_STUB", "CHECK_TAG"]
@@ -191,18 +193,55 @@ def _ensure_cell_ids(nb, name):
             cell["id"] = hashlib.sha1(f"{name}:{index}".encode()).hexdigest()[:8]
 
 
+class _Node(dict):
+    """A JSON object with attribute access, the part of nbformat's NotebookNode used here."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key, value):
+        self[key] = value
+
+
+def _read_notebook(path):
+    """A v4 notebook as _Nodes, with cell sources joined into strings (as nbformat reads)."""
+    with open(path, encoding="utf-8") as fh:
+        nb = json.load(fh, object_hook=_Node)
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a version-4 notebook (no nbformat = 4 and list of cells)")
+    for cell in nb.cells:
+        if isinstance(cell.get("source"), list):
+            cell.source = "".join(cell.source)
+    return nb
+
+
+def _dumps_notebook(nb):
+    """The text nbformat.writes(nb, version=4) gives, for notebooks without outputs
+    (which is what a lesson is): sources split into lines, transient keys dropped."""
+    nb = copy.deepcopy(nb)
+    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("trusted", None)
+        if isinstance(cell.get("source"), str):
+            cell["source"] = cell["source"].splitlines(True)
+    return json.dumps(nb, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
+
+
 def render_lesson(path):
     """The exact text of the lesson released from the solution notebook at ``path``."""
     path = Path(path)
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = _read_notebook(path)
     except Exception as err:
         raise ReleaseError(f"{path}: not a readable notebook ({err})") from err
     name = f"{path.parent.name}/{path.name}"
     _ensure_cell_ids(nb, name)
     lesson = release_notebook(nb, name)
-    text = nbformat.writes(lesson, version=4)
-    return text if text.endswith("\n") else text + "\n"
+    return _dumps_notebook(lesson) + "\n"
 
 
 def release(source="solutions", dest="lessons", *, check=False):

@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from gdlab import cli
-from gdlab.release import ReleaseError, release, release_notebook
+from gdlab.release import ReleaseError, release, release_notebook, render_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -223,3 +223,12 @@ def test_real_lessons_are_up_to_date_with_solutions():
     assert result.returncode == 0, (
         "lessons/ is out of date; run `python -m gdlab release`\n" + result.stdout
         + result.stderr)
+
+
+def test_lessons_are_written_exactly_as_nbformat_writes_them(course):
+    # release reads and writes the JSON itself (so it runs without nbformat); the bytes
+    # must be nbformat's own, or a notebook saved by Jupyter would look "stale"
+    solutions = sorted((ROOT / "solutions").glob("*.ipynb")) + [course / "solutions" / "97_demo.ipynb"]
+    for sol in solutions:
+        text = render_lesson(sol)
+        assert text == nbformat.writes(nbformat.reads(text, as_version=4)) + "\n", sol.name
