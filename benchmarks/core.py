@@ -109,11 +109,8 @@ def bench_fit(m=200_000, d=100, batch_size=32, repeats=5):
     Cython, also shuffled. All three are timed from the same in-memory float64 arrays,
     interleaved; ratio = gdlab time / scikit-learn time (lower is better).
 
-    Where the fast runner's time goes (2-core machine, quiet, ~47 ms in all): gathering
-    the shuffled rows, a memory-bound random read of all 160 MB, ~18 ms; the 6250 updates
-    at ~4.5 us each (six numpy calls), ~28 ms; the end-of-epoch training loss, one more
-    full pass, ~5 ms. The general loop spends ~8-10 us per update instead (the model and
-    optimizer calls, and the per-update records).
+    Where the time goes is measured in ``gdlab.epochs.LeastSquaresSGDEpoch``'s docstring
+    (one place, so the figures cannot drift apart).
     """
     import warnings
 
@@ -130,6 +127,7 @@ def bench_fit(m=200_000, d=100, batch_size=32, repeats=5):
     X = rng.standard_normal((m, d))
     theta = rng.standard_normal(d)
     y = X @ theta + 0.1 * rng.standard_normal(m)
+
     class GeneralLoop(LinearRegression):
         """Same model; overriding the gradient sends fit down its general loop."""
 

@@ -194,6 +194,7 @@ class LeastSquaresSGDEpoch:
         self.residuals = np.zeros((k, batch_size), dtype=dtype)
         self.grads = np.empty((k, d), dtype=dtype)
         self.step_buf = np.empty(d, dtype=dtype)
+        # (plan, batch sizes) of a full gathered chunk, made once: its buffers are reused
         self.full_plan = None if chunks.X_buf is None else self._plan(chunks.X_buf, chunks.y_buf)
 
     @staticmethod
@@ -212,8 +213,9 @@ class LeastSquaresSGDEpoch:
             and prox is None
 
     def _plan(self, X_c, y_c):
-        """Per batch of a chunk, the views its update reads and writes:
-        (X_b, y_b, residual, gradient, theta before, theta after, 2 / batch size).
+        """(plan, sizes): per batch of a chunk, the views its update reads and writes,
+        (X_b, y_b, residual, gradient, theta before, theta after, 2 / batch size), and the
+        batch sizes as a float array (the divisors of the block's losses).
 
         Made once for a full gathered chunk (the buffers are reused), so the update loop
         only unpacks tuples instead of slicing arrays. Scalars are 0-d arrays of the
@@ -229,20 +231,20 @@ class LeastSquaresSGDEpoch:
             self.residuals[j, b:] = 0.0   # a short last batch: stale entries stay out of its loss
             plan.append((X_b, y_b, self.residuals[j, :b], self.grads[j], self.iterates[j],
                          self.iterates[j + 1], scale))
-        return plan
+        return plan, np.array([len(batch[1]) for batch in plan], dtype=float)
 
     def run(self, params, n, order):
         """Take one epoch of updates from ``params``; returns (params, n, Stop or None)."""
         gathered = self.chunks.X_buf
         for X_c, y_c in self.chunks(order):
             # a full gathered chunk has the prepared plan; a short or unshuffled one gets its own
-            plan = self.full_plan if X_c is gathered else self._plan(X_c, y_c)
-            params, n, stop = self._chunk(params, n, plan)
+            plan, sizes = self.full_plan if X_c is gathered else self._plan(X_c, y_c)
+            params, n, stop = self._chunk(params, n, plan, sizes)
             if stop is not None:
                 return params, n, stop
         return params, n, None
 
-    def _chunk(self, params, n, plan):
+    def _chunk(self, params, n, plan, sizes):
         rec, optimizer, step = self.records, self.optimizer, self.step_buf
         dot, subtract, multiply, add, perf_counter = (np.dot, np.subtract, np.multiply, np.add,
                                                       time.perf_counter)
@@ -270,7 +272,6 @@ class LeastSquaresSGDEpoch:
         if not schedule:
             optimizer.t += k
         R, G = self.residuals[:k], self.grads[:k]
-        sizes = np.array([len(batch[1]) for batch in plan], dtype=float)
         losses = np.einsum("ij,ij->i", R, R) / sizes
         bad = first_bad(losses, self.max_loss)
         done = k if bad is None else bad
