@@ -162,10 +162,34 @@ def to_jsonable(obj, _depth=0, _path=None):
                 "reason": f"reading it raised {type(err).__name__}"}
 
 
-def _decode_array(data):
-    dtype = np.dtype(data["dtype"])
-    shape = tuple(data["shape"])
+# Limits on what a decoded array may cost, checked before anything is allocated: the data
+# may come from a sandbox that lies (a tiny JSON "|S100000000" array must not make the
+# grader allocate gigabytes).
+MAX_DECODED_BYTES = 64 * 2**20
+MAX_ITEM_BYTES = 2**16
+_DECODABLE_KINDS = "biufcSUO"
+
+
+def _checked_layout(data):
+    dtype = np.dtype(str(data["dtype"]))
+    if dtype.kind not in _DECODABLE_KINDS or dtype.itemsize > MAX_ITEM_BYTES:
+        raise ValueError(f"Refusing to decode an array of dtype {dtype}")
+    shape = data["shape"]
+    if not isinstance(shape, list) or len(shape) > 32 or not all(
+            type(n) is int and n >= 0 for n in shape):
+        raise ValueError(f"Invalid array shape in encoded value: {shape!r}")
     values = data["__ndarray__"]
+    size = math.prod(shape)
+    if not isinstance(values, list) or len(values) != size:
+        raise ValueError(f"Encoded array of shape {tuple(shape)} does not hold {size} values")
+    if size * dtype.itemsize > MAX_DECODED_BYTES:
+        raise ValueError(f"Refusing to decode an array of {size * dtype.itemsize} bytes "
+                         f"(limit {MAX_DECODED_BYTES})")
+    return dtype, tuple(shape), values
+
+
+def _decode_array(data):
+    dtype, shape, values = _checked_layout(data)
     kind = dtype.kind
     if kind == "f":
         arr = np.array([_float_from_token(v) for v in values], dtype=dtype)

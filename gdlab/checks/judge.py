@@ -352,16 +352,18 @@ def _points_text(p):
     return f"{p:g} point" if p == 1 else f"{p:g} points"
 
 
-def evaluate(exercise, outcomes):
+def evaluate(exercise, outcomes, cases=None):
     """Judge the outcomes of one exercise (``outcomes`` None = target not defined).
 
-    Returns a :class:`Result`. ``exercise`` may be an id or an :class:`Exercise`.
+    ``cases``: the cases the outcomes belong to, in order (default: the exercise's own;
+    the batch grader adds its hidden cases). Returns a :class:`Result`. ``exercise`` may
+    be an id or an :class:`Exercise`.
     """
     if isinstance(exercise, str):
         exercise = get_exercise(exercise)
     if not isinstance(exercise, Exercise):
         raise TypeError(f"evaluate needs an Exercise or an exercise id, got {exercise!r}")
-    cases = exercise.make_cases()
+    cases = exercise.make_cases() if cases is None else list(cases)
     n = len(cases)
     ex_id, target = exercise.id, exercise.target
 

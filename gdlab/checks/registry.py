@@ -127,6 +127,7 @@ class Exercise:
     compare: object = None
     hints: tuple = ()
     module: str = field(default="", compare=False)
+    hidden: object = "auto"
 
     @property
     def seed(self):
@@ -150,12 +151,79 @@ class Exercise:
             raise ValueError(f"Exercise {self.id} is a value exercise: use cases=[Case()]")
         return made
 
+    def hidden_cases(self, seed):
+        """Extra cases the batch grader draws at grading time (never shown in a lesson).
+
+        ``hidden`` decides: a function rng -> list of Case; "auto" (the default) draws the
+        exercise's own case generator again with ``seed``, or, for a fixed list, scales
+        every float input of every case (see :func:`perturb`); None: no hidden cases
+        (value exercises never have any). Cases on which the reference fails or gives
+        non-finite numbers are dropped, so a hidden case is always one with an answer.
+        """
+        if self.kind == "value" or self.hidden is None:
+            return []
+        rng = np.random.default_rng(seed)
+        if callable(self.hidden):
+            made = list(self.hidden(rng))
+        elif callable(self.cases):
+            made = list(self.cases(rng))
+        else:
+            made = [c for c in (perturb(c, rng) for c in self.make_cases()) if c is not None]
+        return [c for c in made if isinstance(c, Case) and self._answerable(c)]
+
+    def _answerable(self, case):
+        try:
+            with np.errstate(all="ignore"):
+                value = self.call_with(self.reference, case)
+            arr = np.asarray(value, dtype=float) if not isinstance(value, (list, tuple)) \
+                else np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in value]
+                                    or [np.zeros(0)])
+            return bool(np.all(np.isfinite(arr)))
+        except Exception:
+            return False
+
     def call_with(self, func, case):
         """Call an author function (reference or mistake) on fresh copies of the case."""
         if self.kind == "value":
             return func()
         args, kwargs = case.resolved()
         return func(*args, **kwargs)
+
+
+def _perturb_value(value, factor):
+    """Scale a float (or float array) input so that its sign and, for values strictly
+    between 0 and 1 (rates, betas, probabilities), that range are kept."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        if 0.0 < value < 1.0:
+            return float(value ** factor)
+        return float(value * factor)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
+        if np.all((value > 0) & (value < 1)):
+            return value ** factor
+        return value * factor
+    return value
+
+
+def perturb(case, rng):
+    """A new Case with every float input scaled by one random factor in [0.8, 1.25]
+    (one factor per argument, so arrays keep their structure: symmetry, definiteness,
+    ordering). Returns None when the case has no float input to change."""
+    changed = False
+    args, kwargs = [], {}
+
+    def one(value):
+        nonlocal changed
+        factor = float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
+        new = _perturb_value(value, factor)
+        if new is not value:
+            changed = True
+        return new
+
+    args = [one(copy.deepcopy(a)) for a in case.args]
+    kwargs = {k: one(copy.deepcopy(v)) for k, v in case.kwargs.items()}
+    if not changed:
+        return None
+    return Case(*args, meta=dict(case.meta), **kwargs)
 
 
 def normalize_lesson(lesson):
@@ -178,7 +246,8 @@ def _number(name, value, ex_id, minimum=0.0, strict=False):
 
 
 def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="function",
-             rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=()):
+             rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=(),
+             hidden="auto"):
     """Declare (register) an exercise and return it.
 
     id: "NN-short-name", NN equal to ``lesson``. target: the name the solution cell defines
@@ -190,6 +259,8 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     ("list": a list of arrays, possibly of different shapes, compared element by element).
     compare(got, expected, case) -> None | message replaces the numeric comparison.
     hints: progressively stronger hints, shown one per ``hint(id)`` call.
+    hidden: the grader's extra cases, drawn at grading time: "auto", None or a function
+    rng -> list of Case (see :meth:`Exercise.hidden_cases`).
     Re-declaring an id from the same module (re-import) replaces it.
     """
     m = _ID_RE.match(id) if isinstance(id, str) else None
@@ -226,6 +297,9 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     for mk in mistakes:
         if not isinstance(mk, Mistake):
             raise TypeError(f"Exercise {id}: mistakes must be Mistake(...) objects, got {mk!r}")
+    if not (hidden is None or hidden == "auto" or callable(hidden)):
+        raise ValueError(f"Exercise {id}: invalid hidden {hidden!r}; use 'auto', None or a "
+                         "function rng -> list of Case")
     if isinstance(hints, str):
         raise TypeError(f"Exercise {id}: hints must be a list of strings, not one string")
     hints = tuple(hints)
@@ -237,7 +311,7 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     ex = Exercise(id=id, lesson=lesson, title=title.strip(), target=target, kind=kind,
                   points=points, cases=cases, reference=reference, rtol=float(rtol),
                   atol=float(atol), returns=returns, mistakes=mistakes, compare=compare,
-                  hints=hints, module=module)
+                  hints=hints, module=module, hidden=hidden)
     old = _REGISTRY.get(id)
     if old is not None and old.module != module:
         raise ValueError(f"Exercise id {id!r} is already declared in {old.module}")

@@ -7,14 +7,16 @@ graded against, are the same as in grades.json (``force=True`` regrades everythi
 """
 import asyncio
 import concurrent.futures
+import dataclasses
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdlab.grading.assemble import load_lessons
 from gdlab.grading.grader import GRADER_ERROR, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
-from gdlab.grading.report import load_grades, write_feedback, write_grades
+from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
 
 __all__ = ["default_lessons_dir", "expand_submissions", "submission_names",
            "grade_submissions", "BatchResult"]
@@ -76,6 +78,26 @@ def submission_names(paths):
             return [f"{n}#{i}" for i, n in enumerate(names)]
 
 
+SEED_FILE = "hidden-cases.seed"
+
+
+def hidden_seed(out_dir):
+    """The seed of the hidden cases for grades in ``out_dir``: read from
+    ``out_dir/hidden-cases.seed``, created (random) on the first run. It never enters a
+    sandbox; keeping it with the grades makes a re-run draw the same hidden cases."""
+    path = Path(out_dir) / SEED_FILE
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        if not text.isdigit():
+            raise ValueError(f"{path} does not hold a seed (a whole number): {text[:40]!r}; "
+                             "delete it to draw a new one (then grades of hidden cases "
+                             "may change)")
+        return int(text)
+    seed = secrets.randbits(63)
+    atomic_write(path, f"{seed}\n")
+    return seed
+
+
 @dataclass
 class BatchResult:
     """graded / skipped: names; grades: every grade now in grades.json (name -> grade)."""
@@ -130,6 +152,8 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
     lessons = load_lessons(default_lessons_dir() if lessons_dir is None else lessons_dir)
     out_dir = Path(out_dir)
     grades = load_grades(out_dir)
+    if options.hidden_seed is None:
+        options = dataclasses.replace(options, hidden_seed=hidden_seed(out_dir))
     result = BatchResult(grades=grades)
     todo = []
     for path, name in zip(paths, submission_names(paths)):

@@ -58,6 +58,10 @@ def add_arguments(parser):
                              "(NOT isolated; a warning says so). A user name or uid: every "
                              "kernel runs as that user (needs root). 'none': no privilege "
                              "drop")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the bubblewrap sandbox (NOT safe against hostile "
+                             "submissions: they can read the answer key, other submissions "
+                             "and the grades); every row then records sandbox: none")
     parser.add_argument("--force", action="store_true",
                         help="regrade submissions that are already graded and unchanged")
     parser.add_argument("--lessons", default=None, metavar="DIR",
@@ -71,15 +75,16 @@ def run(args):
     """Run the grader for parsed ``args``; returns the exit status."""
     from gdlab.grading.batch import grade_submissions
     from gdlab.grading.grader import GRADER_ERROR, GradeOptions
+    from gdlab.grading.sandbox import SandboxUnavailable
     try:
         options = GradeOptions(cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,
                                memory_mb=args.memory_mb, jobs=args.jobs or 0,
-                               kernel_user=args.kernel_user)
+                               kernel_user=args.kernel_user, sandbox=not args.no_sandbox)
         result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
                                    options=options, force=args.force,
                                    progress=not args.quiet)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, SandboxUnavailable) as err:
         print(f"gdlab grade: {err}", file=sys.stderr)
         return 2
     grades = result.grades

@@ -23,20 +23,28 @@ from dataclasses import dataclass
 
 from jupyter_client import AsyncKernelManager
 
+from gdlab.grading import sandbox as sandbox_limits
+
 __all__ = ["CellRun", "KernelSession", "KernelStartError", "LAUNCHER", "OK", "ERROR",
            "TIMEOUT", "DIED"]
 
 OK, ERROR, TIMEOUT, DIED = "ok", "error", "timeout", "died"
 
-# Runs as `python -c LAUNCHER MEMORY_MB FSIZE_MB UID GID -f CONNECTION_FILE` (UID -1: stay).
+# Runs as `python -c LAUNCHER MEMORY_MB FSIZE_MB UID GID NPROC NOFILE CPU_S SETSID -f FILE`
+# (UID -1: stay; 0 for NPROC/NOFILE/CPU_S: no limit; SETSID 1: start a new session).
 LAUNCHER = """\
 import os, resource, signal, sys
-mem_mb, fsize_mb, uid, gid = (int(v) for v in sys.argv[1:5])
-del sys.argv[1:5]
-try:
-    os.setsid()  # own session and process group: signals to it never reach the grader
-except OSError:
-    pass  # already a session leader (jupyter_client starts it in a new session)
+mem_mb, fsize_mb, uid, gid, nproc, nofile, cpu_s, setsid = (int(v) for v in sys.argv[1:9])
+del sys.argv[1:9]
+if setsid:
+    try:
+        os.setsid()  # own session and process group: signals to it never reach the grader
+    except OSError:
+        pass  # already a session leader (jupyter_client starts it in a new session)
+else:
+    # In a sandbox the kernel's parent is bwrap (pid 1 of the namespace), which ipykernel
+    # would take for "the launcher died"; bwrap itself dies with the grader.
+    os.environ.pop("JPY_PARENT_PID", None)
 if mem_mb > 0:
     resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
 if fsize_mb > 0:
@@ -44,6 +52,13 @@ if fsize_mb > 0:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_mb << 20, fsize_mb << 20))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+# Inherited by every process the kernel starts: with the process cap, the total is bounded.
+if nproc > 0:
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+if nofile > 0:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+if cpu_s > 0:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
 if uid >= 0:
     # Drop root for good before any learner code runs: groups first, then gid, then uid
     # (setuid from root to another uid also clears every capability).
@@ -52,6 +67,8 @@ if uid >= 0:
     os.setuid(uid)
     if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
         sys.exit("gdlab kernel: could not drop privileges")
+if os.environ.get("GDLAB_KERNEL_CWD"):
+    os.chdir(os.environ.pop("GDLAB_KERNEL_CWD"))  # after the drop: the folder is the user's
 from ipykernel import kernelapp as app
 app.launch_new_instance()
 """
@@ -86,27 +103,47 @@ class CellRun:
 
 
 class _LimitedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel command is the resource-limiting launcher."""
+    """A kernel manager whose kernel command is the resource-limiting launcher, wrapped in
+    the submission's sandbox when there is one."""
 
-    launch_limits = (0, 0)
+    launch_limits = (0, 0, 0, 0, 0)   # memory MB, file MB, processes, open files, CPU s
     kernel_user = None  # isolation.KernelUser, or None to run as the grader's user
+    sandbox = None      # sandbox.Sandbox, or None (--no-sandbox)
+    conn_dir = None
 
     def format_kernel_cmd(self, extra_arguments=None):
         # Called right after the connection file is written: hand it to the kernel user
         # (owner-only, in a root-owned folder the kernel cannot rename things in).
-        mem_mb, fsize_mb = self.launch_limits
+        mem_mb, fsize_mb, nproc, nofile, cpu_s = self.launch_limits
         uid = gid = -1
         if self.kernel_user is not None:
             uid, gid = self.kernel_user.uid, self.kernel_user.gid
             os.chown(self.connection_file, uid, gid)
             os.chmod(self.connection_file, 0o400)
-        return [sys.executable, "-c", LAUNCHER, str(int(mem_mb)), str(int(fsize_mb)),
-                str(uid), str(gid), "-f", os.path.realpath(self.connection_file),
-                "--HistoryManager.hist_file=:memory:"]
+        # In a sandbox, bwrap's namespaces contain the kernel; it must stay in bwrap's
+        # process group so that an interrupt (sent to the group) reaches it.
+        setsid = 0 if self.sandbox is not None else 1
+        cmd = [sys.executable, "-c", LAUNCHER, *(str(int(v)) for v in (
+                   mem_mb, fsize_mb, uid, gid, nproc, nofile, cpu_s, setsid)),
+               "-f", os.path.realpath(self.connection_file),
+               "--HistoryManager.hist_file=:memory:"]
+        if self.sandbox is None:
+            return cmd
+        return self.sandbox.command(self.conn_dir, cmd)
 
 
-def _kernel_env(ipython_dir, workdir, user):
-    env = dict(os.environ)
+# What a sandboxed kernel inherits of the grader's environment (nothing else: the grader's
+# variables may hold tokens or paths the learner has no business seeing).
+_SANDBOX_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH",
+                "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "OPENBLAS_CORETYPE", "MPLBACKEND",
+                "GDLAB_NO_WIDGETS")
+
+
+def _kernel_env(ipython_dir, workdir, user, sandboxed=False):
+    if sandboxed:
+        env = {k: v for k, v in os.environ.items() if k in _SANDBOX_ENV or k.startswith("LC_")}
+    else:
+        env = dict(os.environ)
     # One BLAS thread per kernel: the grader runs --jobs kernels side by side, and BLAS
     # thread pools also reserve address space that RLIMIT_AS would count.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -114,12 +151,22 @@ def _kernel_env(ipython_dir, workdir, user):
     env["IPYTHONDIR"] = ipython_dir
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     env.pop("JPY_SESSION_NAME", None)
-    if user is not None:
-        # The grader's HOME (e.g. /root) is not the kernel user's: config and caches
+    if user is not None or sandboxed:
+        # The grader's HOME (e.g. /root) is not the kernel's: config and caches
         # (matplotlib, IPython, jupyter runtime) go to the kernel's own working directory.
-        env.update(HOME=workdir, USER=user.name, LOGNAME=user.name)
+        env.update(HOME=workdir, MPLCONFIGDIR=os.path.join(workdir, ".matplotlib"))
         env.pop("XDG_RUNTIME_DIR", None)
+    if sandboxed:
+        env["GDLAB_KERNEL_CWD"] = workdir
+    if user is not None:
+        env.update(USER=user.name, LOGNAME=user.name)
     return env
+
+
+def _kernel_stderr():
+    """Where kernels' own stderr goes: nowhere, unless GDLAB_GRADER_DEBUG=1 (a maintainer
+    looking at why kernels do not start)."""
+    return None if os.environ.get("GDLAB_GRADER_DEBUG") == "1" else subprocess.DEVNULL
 
 
 class KernelSession:
@@ -129,6 +176,8 @@ class KernelSession:
     file it may write. output_cap: characters of stream output kept per cell.
     kernel_user: an ``isolation.KernelUser`` the kernel drops to before any learner code
     runs (the grader must be root), or None to run it as the grader's own user.
+    sandbox: a ``sandbox.Sandbox`` that every (re)started kernel runs in, or None.
+    cpu_seconds: CPU time limit of each process in the sandbox (0 = none).
 
     Layout: a root-owned folder ``gdlab-grade-*`` (mode 0711) holds the connection files
     and ``work/``, the kernel's working directory, HOME and IPython directory, owned by
@@ -137,8 +186,10 @@ class KernelSession:
     """
 
     def __init__(self, *, memory_mb=4096, fsize_mb=256, output_cap=65536,
-                 startup_timeout=60.0, kernel_user=None):
+                 startup_timeout=60.0, kernel_user=None, sandbox=None, cpu_seconds=0):
         self.memory_mb = int(memory_mb)
+        self.sandbox = sandbox
+        self.cpu_seconds = int(cpu_seconds)
         self.fsize_mb = int(fsize_mb)
         self.output_cap = int(output_cap)
         self.startup_timeout = float(startup_timeout)
@@ -173,16 +224,25 @@ class KernelSession:
                 os.chown(ipython_dir, user.uid, user.gid)
         self._starts += 1
         km = _LimitedKernelManager(kernel_name="python3")
-        km.launch_limits = (self.memory_mb, self.fsize_mb)
         km.kernel_user = user
         km.connection_file = os.path.join(self._root, f"kernel-{self._starts}.json")
+        if self.sandbox is not None:
+            # No network in the sandbox: ZeroMQ over Unix sockets in the kernel's folder.
+            km.sandbox, km.conn_dir = self.sandbox, self._root
+            km.transport = "ipc"
+            km.ip = os.path.join(self.workdir, f".kernel-{self._starts}-ipc")
+            km.launch_limits = (self.memory_mb, self.fsize_mb, sandbox_limits.MAX_PROCESSES,
+                                sandbox_limits.MAX_OPEN_FILES, self.cpu_seconds)
+        else:
+            km.launch_limits = (self.memory_mb, self.fsize_mb, 0, 0, 0)
         self._km = km
         try:
             # The kernel's own chatter (and fd 2 of learner code) must not garble the grader's
             # progress bar; learner output reaches us through iopub anyway.
             await km.start_kernel(cwd=self.workdir,
-                                  env=_kernel_env(ipython_dir, self.workdir, user),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  env=_kernel_env(ipython_dir, self.workdir, user,
+                                                  self.sandbox is not None),
+                                  stdout=subprocess.DEVNULL, stderr=_kernel_stderr())
             kc = km.client()
             kc.start_channels()
             self._kc = kc
@@ -222,6 +282,15 @@ class KernelSession:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = self.workdir = None
 
+    async def _interrupt(self):
+        if self.sandbox is None:
+            await self._km.interrupt_kernel()  # SIGINT to the kernel's process group
+            return
+        # A signal to the process group would end bwrap (and the sandbox) instead; ipykernel
+        # interrupts itself when asked on the control channel.
+        msg = self._kc.session.msg("interrupt_request", content={})
+        self._kc.control_channel.send(msg)
+
     async def is_alive(self):
         return self._km is not None and await self._km.is_alive()
 
@@ -244,7 +313,7 @@ class KernelSession:
                 interrupted_at = now
                 result.status = TIMEOUT
                 try:
-                    await self._km.interrupt_kernel()
+                    await self._interrupt()
                 except Exception:
                     result.hung = True
                     break

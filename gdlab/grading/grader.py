@@ -19,23 +19,24 @@ An exercise scores points only from a probe result judged here; anything else (t
 dead kernel, missing or forged probe output) scores zero with a status saying why.
 """
 import asyncio
+import hashlib
 import os
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
 
-from gdlab.checks import decode_probe, evaluate, get_exercise
+from gdlab.checks import evaluate, get_exercise
 from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
                                     identify_lesson, read_submission)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
-from gdlab.grading.isolation import resolve_kernel_users, validate_kernel_user
-from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, \
-    parse_probe_output
+from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
+from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
+from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, read_outcomes
 
 __all__ = ["GradeOptions", "ExerciseGrade", "SubmissionGrade", "Grader",
            "GRADED", "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
            "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMED_OUT", "EX_KERNEL_DIED",
-           "NOT_VERIFIED", "NOT_RUN", "EX_GRADER_ERROR"]
+           "NOT_VERIFIED", "TAMPERED", "NOT_RUN", "EX_GRADER_ERROR"]
 
 # Submission (row) statuses besides the invalid-file ones of assemble.py.
 GRADED = "graded"
@@ -49,6 +50,7 @@ PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 TIMED_OUT = "timed out"
 EX_KERNEL_DIED = "kernel died"
 NOT_VERIFIED = "not verified"
+TAMPERED = "tampered"
 NOT_RUN = "not run"
 EX_GRADER_ERROR = "grader error"
 
@@ -70,6 +72,12 @@ class GradeOptions:
     # Who kernels run as: "auto" (own unprivileged uid per kernel when root, else the
     # grader's user with a warning), "none", or a user name / uid (see isolation.py).
     kernel_user: str = "auto"
+    # Run every submission in a bubblewrap sandbox (sandbox.py). False = --no-sandbox:
+    # graded anyway, with a warning, and every row says "sandbox: none".
+    sandbox: bool = True
+    # Seed of the hidden cases (drawn at grading time, never in the sandbox). None: the
+    # Grader uses no hidden cases, grade_submissions takes the output folder's seed.
+    hidden_seed: int = None
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout"):
@@ -114,6 +122,7 @@ class SubmissionGrade:
     lesson_sha256: str = ""
     exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseGrade
     seconds: float = 0.0
+    sandbox: str = "bubblewrap"   # or "none" (graded with --no-sandbox)
 
     @property
     def score(self):
@@ -136,7 +145,7 @@ class SubmissionGrade:
     def from_json(cls, data):
         exercises = {gid: ExerciseGrade(**e) for gid, e in data.get("exercises", {}).items()}
         keys = ("name", "path", "sha256", "status", "message", "lesson", "lesson_file",
-                "lesson_sha256", "seconds")
+                "lesson_sha256", "seconds", "sandbox")
         return cls(exercises=exercises, **{k: data[k] for k in keys if k in data})
 
 
@@ -145,7 +154,7 @@ def _points_text(p):
 
 
 class _Prepared:
-    """An exercise ready to probe: the Exercise and its encoded cases (built once)."""
+    """An exercise ready to probe: the Exercise and its visible cases (built once)."""
 
     def __init__(self, gid, points):
         self.gid = gid
@@ -153,11 +162,22 @@ class _Prepared:
         try:
             self.exercise = get_exercise(gid)
             self.max_points = float(self.exercise.points)
-            self.spec = case_spec(self.exercise)
+            self.cases = self.exercise.make_cases()
+            case_spec(self.exercise, self.cases)  # fail here if a case cannot be sent
         except Exception as err:
-            self.exercise, self.spec = None, None
+            self.exercise, self.cases = None, None
             self.max_points = float(points)
             self.error = f"{type(err).__name__}: {err}"
+
+    def cases_for(self, hidden_seed, submission_sha):
+        """Visible cases plus hidden ones drawn for this submission's content: a re-run
+        on the same file draws the same ones, a changed file new ones (so answers copied
+        from a feedback page are no use in a resubmission)."""
+        if hidden_seed is None:
+            return list(self.cases)
+        digest = hashlib.sha256(f"{hidden_seed}:{submission_sha}:{self.gid}".encode())
+        seed = int.from_bytes(digest.digest()[:8], "little")
+        return list(self.cases) + self.exercise.hidden_cases(seed)
 
 
 class Grader:
@@ -175,9 +195,17 @@ class Grader:
         for lesson in lessons.values():
             for gid in lesson.check_ids:
                 self.prepared[gid] = _Prepared(gid, lesson.check_points.get(gid, 0.0))
+        # Raises sandbox.SandboxUnavailable (saying why and how to get one) before anything
+        # is graded, unless the instructor chose --no-sandbox.
+        if self.options.sandbox:
+            self.sandbox = find_sandbox()
+        else:
+            self.sandbox = None
+            _warn_once(NO_SANDBOX_WARNING)
         # One identity per concurrent kernel slot (None: kernels run as the grader's user).
         self.kernel_users = resolve_kernel_users(self.options.kernel_user,
-                                                 self.options.n_jobs)
+                                                 self.options.n_jobs,
+                                                 sandboxed=self.sandbox is not None)
 
     # ------------------------------------------------------------------ one submission
 
@@ -195,6 +223,7 @@ class Grader:
                                     f"{err}). Please report this to the course staff.")
             grade.message += "\n" + "".join(traceback.format_exception(err))[-2000:]
         grade.seconds = time.monotonic() - started
+        grade.sandbox = "none" if self.sandbox is None else "bubblewrap"
         return grade
 
     async def _grade(self, path, name, user):
@@ -224,7 +253,8 @@ class Grader:
     async def _run(self, steps, sub, lesson, grade, user):
         opts = self.options
         session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP,
-                                kernel_user=user)
+                                kernel_user=user, sandbox=self.sandbox,
+                                cpu_seconds=int(opts.notebook_timeout) + 60)
         try:
             try:
                 await session.start()
@@ -313,8 +343,9 @@ class Grader:
             set_(NOT_ATTEMPTED, f"{gid}: not attempted: the notebook has no solution cell "
                                 f"with grade_id '{sol_id}' (was it deleted or replaced?).")
             return None
+        cases = prep.cases_for(self.options.hidden_seed, sub.sha256)
         nonce = new_nonce()
-        run = await session.run(make_probe(prep.spec, nonce), limit,
+        run = await session.run(make_probe(case_spec(prep.exercise, cases), nonce), limit,
                                 output_cap=PROBE_OUTPUT_CAP, store_history=False)
         note = notes.get(sol_id, "")
         if run.status == DIED:
@@ -327,29 +358,26 @@ class Grader:
                             f"endless loop?), so it was stopped; no points.{note}")
             return run
         try:
-            payload = parse_probe_output(run.stdout, nonce)
+            outcomes = read_outcomes(run, nonce, len(cases))
         except ProbeError as err:
-            why = str(err)
-            if run.truncated:
-                why = "your code printed too much output while it was checked"
-            elif run.status == ERROR:
-                why = f"the check could not run ({run.ename}: {run.evalue})"
-            set_(NOT_VERIFIED, f"{gid}: your result could not be verified: {why}; no "
-                               f"points.{note}")
+            if err.tampered:
+                set_(TAMPERED, f"{gid}: the result of the check was tampered with: {err}; "
+                               f"no points.{note}")
+            else:
+                set_(NOT_VERIFIED, f"{gid}: your result could not be verified: {err}; no "
+                                   f"points.{note}")
             return run
         try:
-            outcomes = decode_probe(payload)
-        except Exception as err:
-            set_(NOT_VERIFIED, f"{gid}: your result could not be verified (unreadable probe "
-                               f"data: {type(err).__name__}); no points.{note}")
-            return run
-        try:
-            result = evaluate(prep.exercise, outcomes)
+            result = evaluate(prep.exercise, outcomes, cases)
         except Exception as err:
             set_(EX_GRADER_ERROR, f"{gid}: the grader could not judge this result "
                                   f"({type(err).__name__}: {err}); no points.")
             return run
         message = result.message if result.status == PASSED else result.message + note
+        n_hidden = len(cases) - len(prep.cases)
+        if n_hidden:
+            message += (f"\n({n_hidden} of the {len(cases)} cases were hidden: inputs drawn "
+                        "by the grader, like the lesson's cases but not shown there.)")
         set_(result.status, message, float(result.points))
         return run
 

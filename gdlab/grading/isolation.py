@@ -137,16 +137,29 @@ def preflight(user, timeout=120.0):
     return reason
 
 
-def resolve_kernel_users(kernel_user, n_slots, *, stream=None):
+def resolve_kernel_users(kernel_user, n_slots, *, stream=None, sandboxed=False):
     """The identity of each of ``n_slots`` kernel slots, or None for "run as the grader".
 
     Raises ValueError when an explicitly named user cannot be used (not root, or that
     user cannot import the course's Python packages). Prints the one-time warnings.
+    ``sandboxed``: kernels run in a bubblewrap sandbox, which binds the environment as
+    root before the uid drop (so no preflight is needed) and, when the grader is not root,
+    isolates kernels in a user namespace instead (no warning).
     """
     kernel_user = validate_kernel_user(kernel_user)
     if kernel_user == "none":
         return None
     is_root = os.geteuid() == 0
+    if sandboxed:
+        if not is_root:
+            if kernel_user != "auto":
+                raise ValueError(f"kernel_user={kernel_user!r} needs the grader to run as "
+                                 "root (only root can switch users); use 'auto' or 'none'")
+            return None
+        if kernel_user != "auto":
+            return [_named_user(kernel_user)] * n_slots
+        return [KernelUser(AUTO_UID_BASE + i, _nogroup(), f"gdlab-kernel-{i}")
+                for i in range(n_slots)]
     if kernel_user != "auto":
         if not is_root:
             raise ValueError(f"kernel_user={kernel_user!r} needs the grader to run as root "

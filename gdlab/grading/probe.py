@@ -24,14 +24,20 @@ from gdlab.checks import encode as _encode_module
 from gdlab.checks.encode import to_jsonable
 from gdlab.checks.registry import Ref
 
-__all__ = ["ProbeError", "case_spec", "make_probe", "parse_probe_output", "new_nonce"]
+__all__ = ["ProbeError", "case_spec", "make_probe", "parse_probe_output", "read_outcomes",
+           "new_nonce"]
 
 _BEGIN = "@@gdlab-probe-begin:{}@@"
 _END = "@@gdlab-probe-end:{}@@"
 
 
 class ProbeError(ValueError):
-    """The probe's output cannot be trusted or read; the message says why."""
+    """The probe's output cannot be trusted or read; the message says why. ``tampered``:
+    the output is malformed, duplicated or truncated (an honest probe never does that)."""
+
+    def __init__(self, message, tampered=True):
+        super().__init__(message)
+        self.tampered = tampered
 
 
 def _runtime_source():
@@ -69,9 +75,10 @@ def _encode_arg(value, exercise_id):
     return data
 
 
-def case_spec(exercise):
-    """JSON text describing what the probe must call: target, kind and encoded cases."""
-    cases = exercise.make_cases()
+def case_spec(exercise, cases=None):
+    """JSON text describing what the probe must call: target, kind and encoded cases
+    (``cases`` default to the exercise's own). Nothing of the answer key is in it."""
+    cases = exercise.make_cases() if cases is None else cases
     spec = {"id": exercise.id, "target": exercise.target, "kind": exercise.kind,
             "cases": [{"args": [_encode_arg(a, exercise.id) for a in c.args],
                        "kwargs": [[k, _encode_arg(v, exercise.id)]
@@ -110,8 +117,10 @@ def parse_probe_output(text, nonce):
     """
     begin, end = _BEGIN.format(nonce), _END.format(nonce)
     n_begin, n_end = text.count(begin), text.count(end)
+    if n_begin == 0 and n_end == 0:
+        raise ProbeError("the probe printed no result (it did not finish)", tampered=False)
     if n_begin == 0 or n_end == 0:
-        raise ProbeError("the probe printed no result (it did not finish)")
+        raise ProbeError("the result block is truncated (one of its markers is missing)")
     if n_begin > 1 or n_end > 1:
         raise ProbeError(f"the probe output was tampered with ({n_begin} result blocks "
                          "instead of 1)")
@@ -125,3 +134,30 @@ def parse_probe_output(text, nonce):
     except json.JSONDecodeError as err:
         raise ProbeError(f"the probe output is not valid JSON ({err.msg})") from None
     return payload
+
+
+def read_outcomes(run, nonce, n_cases):
+    """The outcomes (a list of ``n_cases`` Outcome, or None for "target not defined") in a
+    probe cell's run (an ``executor.CellRun``). Raises :class:`ProbeError`: tampered for
+    output over the cap, a missing, duplicated or truncated block, bad JSON, a wrong
+    structure or a value over the size limits; not tampered when the probe did not finish
+    (its cell raised before printing)."""
+    from gdlab.checks.judge import decode_probe
+    if run.truncated:
+        raise ProbeError("more output than the grader keeps was printed while your code "
+                         "was checked, so the result could be cut or pushed out")
+    try:
+        payload = parse_probe_output(run.stdout, nonce)
+    except ProbeError as err:
+        if not err.tampered and run.ename:
+            raise ProbeError(f"the check could not run ({run.ename}: {run.evalue[:300]})",
+                             tampered=False) from None
+        raise
+    try:
+        outcomes = decode_probe(payload)
+    except (ValueError, TypeError, KeyError, RecursionError, OverflowError) as err:
+        raise ProbeError(f"the result is not well-formed ({type(err).__name__}: "
+                         f"{str(err)[:200]})") from None
+    if outcomes is not None and len(outcomes) != n_cases:
+        raise ProbeError(f"the result holds {len(outcomes)} outcomes for {n_cases} cases")
+    return outcomes

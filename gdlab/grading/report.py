@@ -73,9 +73,9 @@ def csv_text(grades):
     ids = sorted({gid for g in grades for gid in g.exercises})
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["submission", "status", "score", "max_score", *ids])
+    writer.writerow(["submission", "status", "score", "max_score", "sandbox", *ids])
     for g in sorted(grades, key=lambda g: g.name):
-        writer.writerow([g.name, g.status, _num(g.score), _num(g.max_score),
+        writer.writerow([g.name, g.status, _num(g.score), _num(g.max_score), g.sandbox,
                          *(_num(g.exercises[i].points) if i in g.exercises else ""
                            for i in ids)])
     return buf.getvalue()

@@ -127,7 +127,7 @@ def writes_files(nb, lesson_path):
            "open('feedback.html', 'w').write('all good')\n"
            "try:\n"
            f"    open({str(lesson_path)!r}, 'w').write('{{}}')\n"
-           "except PermissionError:\n"
+           "except OSError:\n"
            "    pass\n"
            + GOOD_DOUBLE)
     return with_solution(nb, "98-double-solution", src)
@@ -207,7 +207,7 @@ EXPECTED = {
     "redefined_check": ("graded", 4, _with(**{"98-double": (0, "failed")})),
     "patched_numpy": ("graded", 4, _with(**{"98-double": (0, "failed")})),
     "always_equal": ("graded", 4, _with(**{"98-double": (0, "failed")})),
-    "fake_output": ("graded", 4, _with(**{"98-double": (0, "not verified")})),
+    "fake_output": ("graded", 4, _with(**{"98-double": (0, "tampered")})),
     "writes_files": ("graded", 6, FULL),
     "huge_output": ("graded", 6, FULL),
     "memory_hog": ("graded", 4, _with(**{"98-double": (0, "failed")})),
