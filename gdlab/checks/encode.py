@@ -40,6 +40,13 @@ __all__ = ["encode", "decode", "to_jsonable", "from_jsonable", "Opaque"]
 # Containers nested deeper than this are reported as opaque instead of recursing further.
 MAX_DEPTH = 64
 
+# Limits on what a decoded array may cost, checked before anything is allocated: the data
+# may come from a sandbox that lies (a tiny JSON "|S100000000" array must not make the
+# grader allocate gigabytes).
+MAX_DECODED_BYTES = 64 * 2**20
+MAX_ITEM_BYTES = 2**16
+_DECODABLE_KINDS = "biufcSUO"
+
 
 class Opaque:
     """Stands in for a value that cannot be sent as data (a function, a custom object ...).
@@ -81,6 +88,10 @@ def _float_from_token(tok):
 
 def _encode_array(arr):
     """Plain ndarray (already a private copy) -> JSON-able dict."""
+    if arr.nbytes > MAX_DECODED_BYTES or arr.dtype.itemsize > MAX_ITEM_BYTES:
+        # The other side would refuse it: say what it is instead of sending it.
+        return {"__opaque__": f"numpy array of {arr.nbytes} bytes (dtype {arr.dtype})",
+                "reason": "too large to send"}
     kind = arr.dtype.kind
     shape = list(arr.shape)
     flat = arr.reshape(-1)
@@ -160,14 +171,6 @@ def to_jsonable(obj, _depth=0, _path=None):
     except Exception as err:  # a hostile object may raise anything from its hooks
         return {"__opaque__": _type_name(obj),
                 "reason": f"reading it raised {type(err).__name__}"}
-
-
-# Limits on what a decoded array may cost, checked before anything is allocated: the data
-# may come from a sandbox that lies (a tiny JSON "|S100000000" array must not make the
-# grader allocate gigabytes).
-MAX_DECODED_BYTES = 64 * 2**20
-MAX_ITEM_BYTES = 2**16
-_DECODABLE_KINDS = "biufcSUO"
 
 
 def _checked_layout(data):

@@ -352,12 +352,32 @@ def _points_text(p):
     return f"{p:g} point" if p == 1 else f"{p:g} points"
 
 
-def evaluate(exercise, outcomes, cases=None):
+def _fraction(findings, n_visible):
+    """(share of the points earned, note for the message) for per-case findings."""
+    n = len(findings)
+    ok = [f is None for f in findings]
+    if n_visible is None or not 0 < n_visible < n:
+        return sum(ok) / n, ""
+    seen, hidden = sum(ok[:n_visible]), sum(ok[n_visible:])
+    n_hidden = n - n_visible
+    note = (f"\n({n_hidden} of the {n} cases were hidden: inputs drawn by the grader, like "
+            "the lesson's cases but not shown there.)")
+    if hidden / n_hidden < seen / n_visible:
+        note += (f"\nYour code passes {seen} of the lesson's {n_visible} cases but only "
+                 f"{hidden} of the {n_hidden} hidden ones. Points count the weaker of the "
+                 "two: answers that fit only the lesson's inputs earn nothing.")
+    return min(seen / n_visible, hidden / n_hidden), note
+
+
+def evaluate(exercise, outcomes, cases=None, n_visible=None):
     """Judge the outcomes of one exercise (``outcomes`` None = target not defined).
 
-    ``cases``: the cases the outcomes belong to, in order (default: the exercise's own;
-    the batch grader adds its hidden cases). Returns a :class:`Result`. ``exercise`` may
-    be an id or an :class:`Exercise`.
+    ``cases``: the cases the outcomes belong to, in order (default: the exercise's own).
+    The batch grader appends hidden cases and gives ``n_visible``, the number of the
+    lesson's own cases in front: the points then count the weaker of the two parts, so an
+    honest partial answer (right on the same kinds of input in both) keeps its credit and
+    answers that only fit the lesson's inputs earn nothing. Returns a :class:`Result`.
+    ``exercise`` may be an id or an :class:`Exercise`.
     """
     if isinstance(exercise, str):
         exercise = get_exercise(exercise)
@@ -392,11 +412,12 @@ def evaluate(exercise, outcomes, cases=None):
     findings = [_judge_case(exercise, c, i, o) for i, (c, o) in enumerate(zip(cases, outcomes))]
     findings = _explain_with_mistakes(exercise, cases, outcomes, findings)
     passed = sum(f is None for f in findings)
-    points = round(exercise.points * passed / n, 2)
+    fraction, hidden_note = _fraction(findings, n_visible)
+    points = round(exercise.points * fraction, 2)
     case_messages = tuple(None if f is None else f.message for f in findings)
     if passed == n:
         cases_text = f"all {n} cases pass" if n > 1 else "1 case passes"
-        message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})"
+        message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})" + hidden_note
         return Result(ex_id, PASSED, float(exercise.points), exercise.points, n, n, message,
                       case_messages)
     first = next(f for f in findings if f is not None)
@@ -410,5 +431,7 @@ def evaluate(exercise, outcomes, cases=None):
     where = "the cell that defines" if exercise.kind == "function" else "the cell that sets"
     lines.append(f"Fix it, run {where} `{target}` again, then rerun this check. "
                  f"Stuck? Try hint(\"{ex_id}\").")
+    if hidden_note:
+        lines.append(hidden_note.strip())
     return Result(ex_id, FAILED, points, exercise.points, passed, n, "\n".join(lines),
                   case_messages)

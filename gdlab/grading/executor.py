@@ -163,6 +163,27 @@ def _kernel_env(ipython_dir, workdir, user, sandboxed=False):
     return env
 
 
+def _uid_processes(uid):
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+async def _wait_until_gone(uid, timeout=10.0):
+    """Wait until no process of the sandbox's uid is left: killing bwrap tears down its PID
+    namespace, but the kernel reaps those processes asynchronously, and until then they
+    count against the next kernel's process cap (same slot, same uid)."""
+    deadline = time.monotonic() + timeout
+    while _uid_processes(uid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
 def _kernel_stderr():
     """Where kernels' own stderr goes: nowhere, unless GDLAB_GRADER_DEBUG=1 (a maintainer
     looking at why kernels do not start)."""
@@ -260,6 +281,13 @@ class KernelSession:
     async def _stop_kernel(self):
         kc, km = self._kc, self._km
         self._kc = self._km = None
+        try:
+            await self._stop(kc, km)
+        finally:
+            if km is not None and self.sandbox is not None and self.kernel_user is not None:
+                await _wait_until_gone(self.kernel_user.uid)
+
+    async def _stop(self, kc, km):
         if kc is not None:
             try:
                 kc.stop_channels()

@@ -368,16 +368,12 @@ class Grader:
                                    f"points.{note}")
             return run
         try:
-            result = evaluate(prep.exercise, outcomes, cases)
+            result = evaluate(prep.exercise, outcomes, cases, n_visible=len(prep.cases))
         except Exception as err:
             set_(EX_GRADER_ERROR, f"{gid}: the grader could not judge this result "
                                   f"({type(err).__name__}: {err}); no points.")
             return run
         message = result.message if result.status == PASSED else result.message + note
-        n_hidden = len(cases) - len(prep.cases)
-        if n_hidden:
-            message += (f"\n({n_hidden} of the {len(cases)} cases were hidden: inputs drawn "
-                        "by the grader, like the lesson's cases but not shown there.)")
         set_(result.status, message, float(result.points))
         return run
 
