@@ -62,6 +62,16 @@ def test_pattern_that_is_not_a_regex_is_a_clear_error():
     assert r"(?P<student>\w+" in str(err.value) and "missing )" in str(err.value)
 
 
+def test_gdlab_grade_rejects_a_bad_pattern_before_grading(tmp_path, capsys):
+    from gdlab.cli import main
+    code = main(["grade", str(tmp_path / "x.ipynb"), "--out", str(tmp_path / "out"),
+                 "--student-pattern", "(?P<who>.+)"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "(?P<who>.+)" in err and "no group named 'student'" in err
+    assert not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------------------ gradebook.csv
 
 def _sub(name, student, lesson, score, max_score, status="graded"):

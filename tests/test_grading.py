@@ -241,7 +241,9 @@ def test_solution_full_marks_lesson_zero_and_rerun_skips(course):
     row = next(s for s in data["submissions"] if s["name"] == "good")
     assert row["exercises"]["98-norm"] == {
         "points": 3.0, "max_points": 3.0, "status": "passed",
-        "message": "✔ 98-norm: all 3 cases pass (3 points)"}
+        "message": "✔ 98-norm: all 3 cases pass (3 points)", "finding": "",
+        "mistakes": []}
+    assert row["feedback"] == "feedback/good.html"
     assert len(row["sha256"]) == 64
     assert (out / "feedback" / "good.html").exists()
 
@@ -269,13 +271,17 @@ def test_gdlab_grade_command(course, capsys):
     out = root / "out"
     code = main(["grade", str(sub), str(bad), "--out", str(out), "--lessons",
                  str(root / "lessons"), "--jobs", "2", "--cell-timeout", "10",
-                 "--notebook-timeout", "60", "--memory-mb", "1024"])
+                 "--notebook-timeout", "60", "--memory-mb", "1024",
+                 "--student-pattern", r"(?P<student>[a-z]+)\.ipynb$"])
     assert code == 0
     captured = capsys.readouterr()
     assert "graded 2, skipped 0" in captured.out
     assert "grading [" in captured.err  # the progress bar
     assert (out / "grades.csv").read_text().splitlines()[1:] == [
         "alice,98,graded,6,6,2,3,1", "bob,,invalid: empty file,0,,,,"]
+    assert (out / "gradebook.csv").read_text() == \
+        "student,98_grader_test,total\nalice,6,6\nbob,,0\n"
+    assert "Lesson 98_grader_test" in (out / "report.html").read_text(encoding="utf-8")
     assert main(["grade", str(sub), "--out", str(out), "--lessons",
                  str(root / "nowhere")]) == 2
     assert "No lessons folder" in capsys.readouterr().err
