@@ -91,10 +91,11 @@ def anonymise(text, sub):
 
 def _histograms(lesson, subs, exercises):
     """One PNG (base64): the lesson total and each exercise as histograms of points."""
-    import matplotlib
-    matplotlib.use("Agg")  # no display: the figure only goes into the page
-    import matplotlib.pyplot as plt
+    # A bare Figure on an Agg canvas: no pyplot, so an instructor's notebook backend and
+    # open figures are left alone.
     import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     panels = [(f"lesson {lesson} total", [s["score"] for s in subs],
                max(s["max_score"] or 0 for s in subs))]
@@ -103,8 +104,13 @@ def _histograms(lesson, subs, exercises):
         panels.append((gid, [x["points"] for x in exs], max(x["max_points"] for x in exs)))
     ncols = min(4, len(panels))
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.3 * nrows), dpi=80,
-                             squeeze=False)
+    width, height = 3.2 * ncols, 2.3 * nrows
+    fig = Figure(figsize=(width, height), dpi=80)
+    FigureCanvasAgg(fig)
+    # fixed margins in inches: tight_layout would draw every figure twice
+    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=dict(
+        left=0.5 / width, right=1 - 0.15 / width, bottom=0.45 / height,
+        top=1 - 0.3 / height, wspace=0.45, hspace=0.75))
     for ax, (title, values, top) in zip(axes.flat, panels):
         top = top or 1.0
         ax.hist(values, bins=np.linspace(0, top, 11), color="#4c78a8", edgecolor="white")
@@ -116,10 +122,8 @@ def _histograms(lesson, subs, exercises):
         ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
