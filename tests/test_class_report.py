@@ -4,7 +4,6 @@ headers sort, numbers equal grades.json). No kernels are run."""
 import base64
 import copy
 import json
-import os
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -16,8 +15,10 @@ from gdlab.checks import evaluate, run_cases
 from gdlab.grading.class_report import class_report_html, write_class_report
 from gdlab.grading.grader import ExerciseGrade, SubmissionGrade
 from grading_gallery.class_data import synthetic_class
+# The browser tests' Chromium: skipped without /usr/bin/chromium unless
+# GDLAB_REQUIRE_BROWSER=1, which makes a missing browser a failure.
+from test_browser import browser  # noqa: F401  (a pytest fixture)
 
-CHROMIUM = "/usr/bin/chromium"
 PROBLEM_EXERCISE = {"timed out", "kernel died", "not verified", "grader error"}
 
 
@@ -196,23 +197,6 @@ def test_write_class_report_writes_the_file(tmp_path, data):
 
 
 # ------------------------------------------------------------------------- in Chromium
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        reason = f"Chromium not found at {CHROMIUM} (on Debian: apt-get install chromium)"
-        if os.environ.get("GDLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + "; GDLAB_REQUIRE_BROWSER=1 makes this a failure")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
 
 @pytest.mark.browser
 def test_report_in_chromium(browser, data, tmp_path):
