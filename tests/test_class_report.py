@@ -165,6 +165,12 @@ def test_integrity_flags_shown_or_none(data, page):
     for s in clean["submissions"]:
         for e in s["exercises"].values():
             e.pop("flags", None)
+    clean["submissions"][0]["exercises"] = {"01-x": {
+        "points": 0, "max_points": 1, "status": "failed", "message": "",
+        "flags": {"kind": "copied"}}}  # a single flag, not in a list
+    rows = _body(_parse(class_report_html(clean)).tables["flags"])
+    assert [r["Flag"] for r in rows] == ['{"kind": "copied"}']
+    clean["submissions"][0]["exercises"] = {}
     other = class_report_html(clean)
     assert "flags" not in _parse(other).tables
     assert re.search(r'id="integrity".*?<p>none</p>', other, re.S)

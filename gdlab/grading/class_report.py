@@ -204,10 +204,15 @@ def _flag_text(flag):
     return flag if isinstance(flag, str) else json.dumps(flag, ensure_ascii=False)
 
 
+def _flags(exercise):
+    flags = exercise.get("flags") or []
+    return flags if isinstance(flags, list) else [flags]  # one flag not in a list
+
+
 def _flags_section(subs):
     rows = [[_td(_student(s) or ""), _td(s["name"]), _td(s.get("lesson", "")), _td(gid),
              _td(_flag_text(f))]
-            for s in subs for gid, x in s["exercises"].items() for f in x.get("flags") or ()]
+            for s in subs for gid, x in s["exercises"].items() for f in _flags(x)]
     head = '<section id="integrity"><h2>Flagged for integrity</h2>'
     if not rows:
         return head + "<p>none</p></section>"
