@@ -176,15 +176,15 @@ def _grade(name, lesson="98", **points):
     return g
 
 
-def test_csv_has_one_column_per_exercise_union_sorted():
+def test_csv_has_one_column_per_exercise_in_lesson_order():
     a = _grade("b", **{"98-zeta": 2.0, "98-alpha": 1.33})
     b = _grade("a", lesson="97", **{"97-one": 0.5})
     c = SubmissionGrade("c", "c.ipynb", "", "invalid: empty file", "empty")
     lines = csv_text([a, b, c]).splitlines()
-    assert lines == ["submission,status,score,max_score,97-one,98-alpha,98-zeta",
-                     "a,graded,0.5,2,0.5,,",
-                     "b,graded,3.33,4,,1.33,2",
-                     "c,invalid: empty file,0,,,,"]
+    assert lines == ["submission,lesson,status,score,max_score,sandbox,97-one,98-zeta,98-alpha",
+                     "a,97,graded,0.5,2,bubblewrap,0.5,,",
+                     "b,98,graded,3.33,4,bubblewrap,,2,1.33",
+                     "c,,invalid: empty file,0,,bubblewrap,,,"]
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
@@ -235,13 +235,15 @@ def test_solution_full_marks_lesson_zero_and_rerun_skips(course):
     assert (stub.status, stub.score, stub.max_score) == ("graded", 0, 6)
     assert {e.status for e in stub.exercises.values()} == {"not attempted"}
     assert (out / "grades.csv").read_text().splitlines() == [
-        "submission,status,score,max_score,98-double,98-norm,98-rate",
-        "good,graded,6,6,2,3,1", "stub,graded,0,6,0,0,0"]
+        "submission,lesson,status,score,max_score,98-double,98-norm,98-rate",
+        "good,98,graded,6,6,2,3,1", "stub,98,graded,0,6,0,0,0"]
     data = json.loads((out / "grades.json").read_text())
     row = next(s for s in data["submissions"] if s["name"] == "good")
     assert row["exercises"]["98-norm"] == {
         "points": 3.0, "max_points": 3.0, "status": "passed",
-        "message": "✔ 98-norm: all 3 cases pass (3 points)"}
+        "message": "✔ 98-norm: all 3 cases pass (3 points)", "finding": "",
+        "mistakes": []}
+    assert row["feedback"] == "feedback/good.html"
     assert len(row["sha256"]) == 64
     assert (out / "feedback" / "good.html").exists()
 
@@ -269,13 +271,17 @@ def test_gdlab_grade_command(course, capsys):
     out = root / "out"
     code = main(["grade", str(sub), str(bad), "--out", str(out), "--lessons",
                  str(root / "lessons"), "--jobs", "2", "--cell-timeout", "10",
-                 "--notebook-timeout", "60", "--memory-mb", "1024"])
+                 "--notebook-timeout", "60", "--memory-mb", "1024",
+                 "--student-pattern", r"(?P<student>[a-z]+)\.ipynb$"])
     assert code == 0
     captured = capsys.readouterr()
     assert "graded 2, skipped 0" in captured.out
     assert "grading [" in captured.err  # the progress bar
     assert (out / "grades.csv").read_text().splitlines()[1:] == [
-        "alice,graded,6,6,2,3,1", "bob,invalid: empty file,0,,,,"]
+        "alice,98,graded,6,6,2,3,1", "bob,,invalid: empty file,0,,,,"]
+    assert (out / "gradebook.csv").read_text() == \
+        "student,98_grader_test,total\nalice,6,6\nbob,,0\n"
+    assert "Lesson 98_grader_test" in (out / "report.html").read_text(encoding="utf-8")
     assert main(["grade", str(sub), "--out", str(out), "--lessons",
                  str(root / "nowhere")]) == 2
     assert "No lessons folder" in capsys.readouterr().err

@@ -99,7 +99,8 @@ def test_files_written_by_submissions_change_nothing(gallery):
 def test_every_submission_has_a_row_and_feedback(gallery):
     out = gallery["out"]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "submission,status,score,max_score,sandbox,98-double,98-norm,98-rate"
+    assert lines[0] == ("submission,lesson,status,score,max_score,sandbox,"
+                        "98-double,98-norm,98-rate")
     names = sorted(hostile.EXPECTED)
     assert [line.split(",")[0] for line in lines[1:]] == names
     for name in names:

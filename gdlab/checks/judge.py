@@ -84,10 +84,23 @@ class Result:
     n_cases: int
     message: str
     case_messages: tuple = field(default=())
+    case_codes: tuple = field(default=())  # Finding code per case (None: passed)
 
     @property
     def passed(self):
         return self.status == PASSED
+
+    @property
+    def finding(self):
+        """Code of the finding the message explains ("mistake:NAME", "values", ...; "" if
+        none): the first failing case's."""
+        return next((c for c in self.case_codes if c is not None), "")
+
+    @property
+    def mistakes(self):
+        """Names of the exercise's known mistakes found in any case, in case order."""
+        return tuple(dict.fromkeys(c[len("mistake:"):] for c in self.case_codes
+                                   if c is not None and c.startswith("mistake:")))
 
 
 # ---------------------------------------------------------------------------- kernel side
@@ -434,4 +447,4 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     if hidden_note:
         lines.append(hidden_note.strip())
     return Result(ex_id, FAILED, points, exercise.points, passed, n, "\n".join(lines),
-                  case_messages)
+                  case_messages, tuple(None if f is None else f.code for f in findings))

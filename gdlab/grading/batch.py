@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdlab.grading.assemble import load_lessons
+from gdlab.grading.class_report import write_class_report
+from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
 from gdlab.grading.grader import GRADER_ERROR, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
@@ -100,11 +102,13 @@ def hidden_seed(out_dir):
 
 @dataclass
 class BatchResult:
-    """graded / skipped: names; grades: every grade now in grades.json (name -> grade)."""
+    """graded / skipped: names; grades: every grade now in grades.json (name -> grade);
+    notes: submissions gradebook.csv left out or merged (sentences)."""
 
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     grades: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
 
 def _sha256(path):
@@ -136,15 +140,18 @@ def _run_coroutine(coro):
 
 
 def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
-                      force=False, progress=True, stream=None):
+                      force=False, progress=True, stream=None, student_pattern=None):
     """Grade notebook files (or folders of them) into ``out_dir``.
 
-    Writes out_dir/grades.json, out_dir/grades.csv and out_dir/feedback/<name>.html.
+    Writes out_dir/grades.json, out_dir/grades.csv and out_dir/feedback/<name>.html, and
+    at the end out_dir/report.html and out_dir/gradebook.csv (students found by
+    ``student_pattern``, a regex text; None: see gradebook.py).
     Returns a :class:`BatchResult`. Raises FileNotFoundError / ValueError for a missing
     lessons folder, a missing submission path or an out_dir/grades.json not written by
     this grader.
     """
     options = options or GradeOptions()
+    pattern = None if student_pattern is None else compile_student_pattern(student_pattern)
     paths = expand_submissions(submissions)
     if not paths:
         raise ValueError("No submissions to grade: give notebook files or folders holding "
@@ -171,13 +178,14 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         grades[grade.name] = grade
         result.graded.append(grade.name)
         write_feedback(out_dir, grade, titles)
-        write_grades(out_dir, grades)
+        write_grades(out_dir, grades, pattern)
         score = "" if grade.max_score is None else f" {grade.score:g}/{grade.max_score:g}"
         bar.update(f"{grade.name}: {grade.status}{score}")
 
     if todo:
         _run_coroutine(grader.grade_many(todo, on_done=done))
-    else:
-        write_grades(out_dir, grades)
     bar.close()
+    data = write_grades(out_dir, grades, pattern)
+    write_class_report(data, out_dir / "report.html", titles=titles)
+    result.notes = write_gradebook(data, out_dir / "gradebook.csv")
     return result

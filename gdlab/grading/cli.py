@@ -38,7 +38,8 @@ def add_arguments(parser):
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="submitted notebooks (.ipynb), or folders holding them")
     parser.add_argument("--out", required=True, metavar="DIR",
-                        help="folder for grades.csv, grades.json and feedback/")
+                        help="folder for grades.csv, grades.json, feedback/, report.html "
+                             "and gradebook.csv")
     parser.add_argument("--jobs", type=_int_at_least(1), default=None, metavar="N",
                         help="kernels run at the same time (default: number of CPUs)")
     parser.add_argument("--cell-timeout", type=_positive_float, default=60.0, metavar="S",
@@ -67,6 +68,12 @@ def add_arguments(parser):
     parser.add_argument("--lessons", default=None, metavar="DIR",
                         help="folder of released lesson notebooks (default: lessons/ of "
                              "this checkout)")
+    parser.add_argument("--student-pattern", default=None, metavar="REGEX",
+                        help="regular expression with a group (?P<student>...), searched "
+                             "in each submission's absolute path (/ between folders), that "
+                             "names its student for gradebook.csv and report.html (default: "
+                             "the STUDENT folder of nbgrader's submitted/STUDENT/ASSIGNMENT/"
+                             "x.ipynb, else STUDENT in a file named STUDENT_NN_*.ipynb)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -83,14 +90,18 @@ def run(args):
                                kernel_user=args.kernel_user, sandbox=not args.no_sandbox)
         result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
                                    options=options, force=args.force,
-                                   progress=not args.quiet)
+                                   progress=not args.quiet,
+                                   student_pattern=args.student_pattern)
     except (FileNotFoundError, ValueError, SandboxUnavailable) as err:
         print(f"gdlab grade: {err}", file=sys.stderr)
         return 2
     grades = result.grades
     failed = [n for n in result.graded if grades[n].status == GRADER_ERROR]
     print(f"graded {len(result.graded)}, skipped {len(result.skipped)} (unchanged; "
-          f"--force regrades them); results in {args.out}/grades.csv")
+          f"--force regrades them); results in {args.out}/grades.csv, report.html, "
+          "gradebook.csv")
+    for note in result.notes:
+        print(f"gradebook: {note}", file=sys.stderr)
     for name in failed:
         print(f"grader error on {name}: see {args.out}/grades.json", file=sys.stderr)
     return 1 if failed else 0

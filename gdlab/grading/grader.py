@@ -106,6 +106,8 @@ class ExerciseGrade:
     max_points: float
     status: str
     message: str
+    finding: str = ""          # the judge's code for what the message explains
+    mistakes: list = field(default_factory=list)  # names of known mistakes found
 
 
 @dataclass
@@ -375,6 +377,8 @@ class Grader:
             return run
         message = result.message if result.status == PASSED else result.message + note
         set_(result.status, message, float(result.points))
+        grade.exercises[gid].finding, grade.exercises[gid].mistakes = \
+            result.finding, list(result.mistakes)
         return run
 
     # ------------------------------------------------------------------ many submissions

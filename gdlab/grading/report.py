@@ -16,6 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from gdlab.grading.gradebook import student_of
 from gdlab.grading.grader import SubmissionGrade
 
 __all__ = ["atomic_write", "load_grades", "write_grades", "write_feedback",
@@ -68,28 +69,46 @@ def _num(x):
     return "" if x is None else f"{round(float(x), 2):g}"
 
 
+def _exercise_columns(grades):
+    """Exercise ids by lesson number, then by their place in the lesson (the order of a
+    grade's exercises is the lesson's cell order)."""
+    ids = {}
+    for g in sorted(grades, key=lambda g: (not g.lesson.isdigit(), g.lesson.zfill(9))):
+        ids.update(dict.fromkeys(g.exercises))
+    return list(ids)
+
+
 def csv_text(grades):
-    """grades.csv: one row per submission, one column per exercise (union, sorted)."""
-    ids = sorted({gid for g in grades for gid in g.exercises})
+    """grades.csv: one row per submission, one column per exercise (lesson order)."""
+    ids = _exercise_columns(grades)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["submission", "status", "score", "max_score", "sandbox", *ids])
+    writer.writerow(["submission", "lesson", "status", "score", "max_score", "sandbox", *ids])
     for g in sorted(grades, key=lambda g: g.name):
-        writer.writerow([g.name, g.status, _num(g.score), _num(g.max_score), g.sandbox,
+        writer.writerow([g.name, g.lesson, g.status, _num(g.score), _num(g.max_score), g.sandbox,
                          *(_num(g.exercises[i].points) if i in g.exercises else ""
                            for i in ids)])
     return buf.getvalue()
 
 
-def write_grades(out_dir, grades):
-    """Write grades.json and grades.csv for ``grades`` (a dict name -> SubmissionGrade)."""
+def write_grades(out_dir, grades, student_pattern=None):
+    """Write grades.json and grades.csv for ``grades`` (a dict name -> SubmissionGrade);
+    returns the grades.json data. Each row also records its feedback file (relative to
+    ``out_dir``) and its student (see gradebook.student_of; ``student_pattern`` compiled,
+    None for the default)."""
     out_dir = Path(out_dir)
     ordered = [grades[k] for k in sorted(grades)]
-    data = {"format": FORMAT, "version": VERSION,
-            "submissions": [g.to_json() for g in ordered]}
+    rows = []
+    for g in ordered:
+        row = g.to_json()
+        row["feedback"] = feedback_path(out_dir, g.name).relative_to(out_dir).as_posix()
+        row["student"] = student_of(g.path, student_pattern)
+        rows.append(row)
+    data = {"format": FORMAT, "version": VERSION, "submissions": rows}
     atomic_write(out_dir / "grades.json", json.dumps(data, indent=1, ensure_ascii=False)
                  + "\n")
     atomic_write(out_dir / "grades.csv", csv_text(ordered))
+    return data
 
 
 def feedback_path(out_dir, name):
