@@ -12,8 +12,8 @@ import pytest
 from gdlab.checks import decode_probe, evaluate, probe
 from gdlab.grading import GradeOptions, grade_submissions
 from gdlab.grading.assemble import (InvalidSubmission, assemble, identify_lesson,
-                                    load_lessons, read_submission)
-from gdlab.grading.batch import expand_submissions, submission_names
+                                    lesson_note, load_lessons, read_submission)
+from gdlab.grading.batch import check_out_dir, expand_submissions, submission_names
 from gdlab.grading.grader import ExerciseGrade, SubmissionGrade
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, \
     parse_probe_output
@@ -102,16 +102,77 @@ def test_unreadable_files_get_a_clear_status(tmp_path, text, status):
     assert err.value.message
 
 
-def test_submission_names_are_unique_and_short(tmp_path):
+def test_submissions_are_keyed_by_the_path_as_given(tmp_path):
     paths = [tmp_path / "alice" / "03_x.ipynb", tmp_path / "bob" / "03_x.ipynb",
              tmp_path / "carol.ipynb"]
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("{}")
-    assert submission_names(paths) == ["alice/03_x", "bob/03_x", "carol"]
+    assert submission_names(paths) == [str(p) for p in paths]
+    assert submission_names(["./class1/alice.ipynb", "class2/alice.ipynb"]) == [
+        "class1/alice.ipynb", "class2/alice.ipynb"]
     assert expand_submissions([tmp_path]) == sorted(paths)
     with pytest.raises(FileNotFoundError, match="nope.ipynb"):
         expand_submissions([tmp_path / "nope.ipynb"])
+
+
+def test_a_file_that_is_not_a_notebook_is_an_error_not_a_row(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ValueError, match="Not a notebook: .*notes.txt"):
+        expand_submissions([tmp_path / "notes.txt"])
+
+
+def test_out_that_is_a_file_or_unwritable_fails_before_grading(tmp_path, capsys):
+    from gdlab.cli import main
+    target = tmp_path / "grades"
+    target.write_text("not a folder")
+    assert main(["grade", str(tmp_path / "x.ipynb"), "--out", str(target)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="cannot be written"):
+        check_out_dir("/proc/gdlab-out")
+
+
+def test_transient_failures_are_graded_again():
+    from gdlab.grading.batch import _up_to_date
+    for status, again in (("kernel failed to start", True), ("grader error", True),
+                          ("graded", False), ("kernel died", False)):
+        prev = SubmissionGrade("a.ipynb", "a.ipynb", "s" * 64, status)
+        assert _up_to_date(prev, "s" * 64, {}) is (not again), status
+
+
+def test_names_that_look_like_formulas_are_escaped_in_csv():
+    rows = csv_text([SubmissionGrade("=2+5.ipynb", "=2+5.ipynb", "", "graded"),
+                     SubmissionGrade("@x.ipynb", "@x.ipynb", "", "graded")]).splitlines()
+    assert rows[1].startswith("'=2+5.ipynb,") and rows[2].startswith("'@x.ipynb,")
+
+
+def test_markdown_cells_with_solution_metadata_are_ignored(course, tmp_path):
+    root, sol, lesson = course
+    nb = tl.load(sol)
+    code_cell = next(c for c in nb["cells"] if tl.grade_id(c) == "98-double-solution")
+    # a markdown cell with the same solution metadata, placed first (first id wins)
+    nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {"nbgrader": {
+        "solution": True, "grade": False, "grade_id": "98-double-solution",
+        "schema_version": 3}}, "source": "def double(x):\n    return 3 * x\n"})
+    sub = read_submission(tl.save(nb, tmp_path / "s.ipynb"), "s")
+    assert sub.solutions["98-double-solution"] == "".join(code_cell["source"])
+
+
+def test_lesson_metadata_missing_or_disagreeing_is_reported(course, tmp_path):
+    root, sol, _ = course
+    lessons = load_lessons(root / "lessons")
+    nb = tl.load(sol)
+    renamed = read_submission(tl.save(nb, tmp_path / "05_grader_test.ipynb"), "r")
+    lesson = identify_lesson(renamed, lessons)
+    assert lesson.lesson == "98"
+    assert "file name says lesson 05, but the notebook is lesson 98" in \
+        lesson_note(renamed, lesson)
+    nb["metadata"] = {}
+    bare = read_submission(tl.save(nb, tmp_path / "bare.ipynb"), "b")
+    assert "no gdlab lesson metadata" in lesson_note(bare, identify_lesson(bare, lessons))
+    nb["metadata"] = {"gdlab": {"lesson": "42"}}
+    other = read_submission(tl.save(nb, tmp_path / "other.ipynb"), "o")
+    assert "names lesson 42" in lesson_note(other, identify_lesson(other, lessons))
 
 
 # ---------------------------------------------------------------------------- probes
@@ -221,55 +282,68 @@ def test_options_are_validated():
 # ------------------------------------------------------------------ end to end (kernels)
 
 @pytest.mark.slow
-def test_solution_full_marks_lesson_zero_and_rerun_skips(course):
+def test_solution_full_marks_lesson_zero_and_rerun_skips(course, monkeypatch):
     root, sol, lesson = course
-    subs = [tl.save(tl.load(sol), root / "subs" / "good.ipynb"),
-            tl.save(tl.load(lesson), root / "subs" / "stub.ipynb")]
+    monkeypatch.chdir(root)   # submissions named by relative paths, as an instructor would
+    tl.save(tl.load(sol), root / "subs" / "good.ipynb")
+    tl.save(tl.load(lesson), root / "subs" / "stub.ipynb")
+    subs = [Path("subs/good.ipynb"), Path("subs/stub.ipynb")]
     out = root / "out"
     res = grade_submissions(subs, out, lessons_dir=root / "lessons", options=OPTIONS,
                             progress=False)
-    assert sorted(res.graded) == ["good", "stub"]
-    good, stub = res.grades["good"], res.grades["stub"]
+    assert sorted(res.graded) == ["subs/good.ipynb", "subs/stub.ipynb"]
+    good, stub = res.grades["subs/good.ipynb"], res.grades["subs/stub.ipynb"]
     assert (good.status, good.score, good.max_score) == ("graded", 6, 6)
     assert all(e.status == "passed" for e in good.exercises.values())
     assert (stub.status, stub.score, stub.max_score) == ("graded", 0, 6)
     assert {e.status for e in stub.exercises.values()} == {"not attempted"}
     assert (out / "grades.csv").read_text().splitlines() == [
-        "submission,lesson,status,score,max_score,98-double,98-norm,98-rate",
-        "good,98,graded,6,6,2,3,1", "stub,98,graded,0,6,0,0,0"]
+        "submission,lesson,status,score,max_score,sandbox,98-double,98-norm,98-rate",
+        "subs/good.ipynb,98,graded,6,6,bubblewrap,2,3,1",
+        "subs/stub.ipynb,98,graded,0,6,bubblewrap,0,0,0"]
     data = json.loads((out / "grades.json").read_text())
-    row = next(s for s in data["submissions"] if s["name"] == "good")
-    assert row["exercises"]["98-norm"] == {
-        "points": 3.0, "max_points": 3.0, "status": "passed",
-        "message": "✔ 98-norm: all 3 cases pass (3 points)", "finding": "",
-        "mistakes": []}
-    assert row["feedback"] == "feedback/good.html"
+    row = next(s for s in data["submissions"] if s["name"] == "subs/good.ipynb")
+    norm = row["exercises"]["98-norm"]
+    # 3 cases of the lesson + 2 hidden (the Ref case has no float to draw anew)
+    assert norm["message"].startswith("✔ 98-norm: all 5 cases pass (3 points)\n(2 of the 5 "
+                                      "cases were hidden")
+    assert (norm["points"], norm["status"], norm["finding"]) == (3.0, "passed", "")
+    assert row["feedback"].startswith("feedback/subs_good.ipynb")
     assert len(row["sha256"]) == 64
-    assert (out / "feedback" / "good.html").exists()
+    assert (out / row["feedback"]).exists()
+    assert (out / "hidden-cases.seed").read_text().strip().isdigit()
 
     # unchanged -> skipped; changed -> regraded; --force -> everything again
     again = grade_submissions(subs, out, lessons_dir=root / "lessons", options=OPTIONS,
                               progress=False)
-    assert (again.graded, sorted(again.skipped)) == ([], ["good", "stub"])
+    assert (again.graded, sorted(again.skipped)) == ([], ["subs/good.ipynb",
+                                                          "subs/stub.ipynb"])
     tl.save(tl.with_solution(tl.load(sol), "98-rate-solution", "rate = 0.25"), subs[0])
     third = grade_submissions(subs, out, lessons_dir=root / "lessons", options=OPTIONS,
                               progress=False)
-    assert (third.graded, third.skipped) == (["good"], ["stub"])
-    assert third.grades["good"].score == 5
+    assert (third.graded, third.skipped) == (["subs/good.ipynb"], ["subs/stub.ipynb"])
+    assert third.grades["subs/good.ipynb"].score == 5
     forced = grade_submissions(subs, out, lessons_dir=root / "lessons", options=OPTIONS,
                                progress=False, force=True)
-    assert sorted(forced.graded) == ["good", "stub"]
+    assert sorted(forced.graded) == ["subs/good.ipynb", "subs/stub.ipynb"]
+
+    # the same file name from another folder is another row, also in a later run
+    tl.save(tl.load(sol), root / "other" / "good.ipynb")
+    other = grade_submissions([Path("other/good.ipynb")], out, lessons_dir=root / "lessons",
+                              options=OPTIONS, progress=False)
+    assert sorted(other.grades) == ["other/good.ipynb", "subs/good.ipynb", "subs/stub.ipynb"]
 
 
 @pytest.mark.slow
-def test_gdlab_grade_command(course, capsys):
+def test_gdlab_grade_command(course, capsys, monkeypatch):
     from gdlab.cli import main
     root, sol, _ = course
+    monkeypatch.chdir(root)
     sub = tl.save(tl.load(sol), root / "alice.ipynb")
     bad = root / "bob.ipynb"
     bad.write_text("")
     out = root / "out"
-    code = main(["grade", str(sub), str(bad), "--out", str(out), "--lessons",
+    code = main(["grade", "alice.ipynb", "bob.ipynb", "--out", str(out), "--lessons",
                  str(root / "lessons"), "--jobs", "2", "--cell-timeout", "10",
                  "--notebook-timeout", "60", "--memory-mb", "1024",
                  "--student-pattern", r"(?P<student>[a-z]+)\.ipynb$"])
@@ -278,7 +352,8 @@ def test_gdlab_grade_command(course, capsys):
     assert "graded 2, skipped 0" in captured.out
     assert "grading [" in captured.err  # the progress bar
     assert (out / "grades.csv").read_text().splitlines()[1:] == [
-        "alice,98,graded,6,6,2,3,1", "bob,,invalid: empty file,0,,,,"]
+        "alice.ipynb,98,graded,6,6,bubblewrap,2,3,1",
+        "bob.ipynb,,invalid: empty file,0,,bubblewrap,,,"]
     assert (out / "gradebook.csv").read_text() == \
         "student,98_grader_test,total\nalice,6,6\nbob,,0\n"
     assert "Lesson 98_grader_test" in (out / "report.html").read_text(encoding="utf-8")
@@ -314,12 +389,41 @@ def test_real_solutions_get_full_marks_and_released_lessons_zero(tmp_path):
     res = grade_submissions(subs, tmp_path / "out", lessons_dir=REPO / "lessons",
                             options=options, progress=False)
     for sol, les in pairs:
-        full = res.grades[f"solutions/{sol.stem}"]
+        full = res.grades[str(tmp_path / "solutions" / sol.name)]
         assert full.status == "graded", (full.name, full.message)
         assert full.max_score > 0
         assert full.score == full.max_score, {
             g: (e.status, e.message) for g, e in full.exercises.items()
             if e.status != "passed"}
-        zero = res.grades[f"lessons/{les.stem}"]
+        zero = res.grades[str(tmp_path / "lessons" / les.name)]
         assert zero.status == "graded" and zero.score == 0, zero
         assert {e.status for e in zero.exercises.values()} == {"not attempted"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_says_what_is_left_and_leaves_no_temp_folders(course, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    root, sol, _ = course
+    slow = tl.with_solution(tl.load(sol), "98-double-solution",
+                            "import time\ntime.sleep(60)\n")
+    subs = [str(tl.save(slow, root / f"s{i}.ipynb")) for i in range(2)]
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(__import__("os").environ, TMPDIR=str(tmp))
+    proc = subprocess.Popen([sys.executable, "-m", "gdlab", "grade", *subs, "--out",
+                             str(root / "out"), "--lessons", str(root / "lessons"),
+                             "--jobs", "1", "--quiet"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp.glob("gdlab-grade-*/work/.kernel-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)   # the learner's cell is running now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted: 0 graded, 2 left; run the same command to continue" in err
+    assert "Traceback" not in err
+    assert list(tmp.iterdir()) == []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Lesson", "Step", "Submission", "load_lessons", "read_submission",
-           "identify_lesson", "assemble", "InvalidSubmission", "MAX_SUBMISSION_BYTES",
+           "identify_lesson", "lesson_note", "assemble", "InvalidSubmission", "MAX_SUBMISSION_BYTES",
            "INVALID_EMPTY", "INVALID_JSON", "INVALID_NOTEBOOK", "INVALID_NBFORMAT",
            "INVALID_UNREADABLE", "INVALID_TOO_LARGE", "UNKNOWN_LESSON"]
 
@@ -201,7 +201,10 @@ def read_submission(path, name):
     solutions = {}
     for c in cells:
         gid = _grade_id(c)
-        if gid and gid not in solutions and _nbgrader(c).get("solution"):
+        # Only code cells hold answers: a markdown cell carrying solution metadata (copied
+        # or forged) is text, never code to run.
+        if gid and gid not in solutions and _nbgrader(c).get("solution") \
+                and c.get("cell_type") == "code":
             solutions[gid] = _source(c)  # the first cell with an id wins, as in nbgrader
     return Submission(path, name, sha, cells, metadata, solutions)
 
@@ -232,6 +235,26 @@ def identify_lesson(submission, lessons):
         if les.path.stem in filename:
             return les
     return None
+
+
+def lesson_note(submission, lesson):
+    """A sentence for the row when the notebook's own lesson metadata is missing, names an
+    unknown lesson, or disagrees with the file name ("" when all agree)."""
+    meta = _lesson_of_metadata(submission.metadata)
+    m = _LESSON_FILE_RE.match(submission.path.name)
+    from_name = m.group(1) if m else None
+    if meta is None:
+        return (f"Note: the notebook carries no gdlab lesson metadata (was it re-created or "
+                f"copied into a new notebook?); it was graded as lesson {lesson.lesson}, "
+                "found from its exercise ids or file name.")
+    if meta != lesson.lesson:
+        return (f"Note: the notebook's metadata names lesson {meta}, which is not among the "
+                f"lessons graded; it was graded as lesson {lesson.lesson}, found from its "
+                "exercise ids or file name.")
+    if from_name is not None and from_name != meta:
+        return (f"Note: the file name says lesson {from_name}, but the notebook is lesson "
+                f"{meta} (its metadata); it was graded as lesson {meta}.")
+    return ""
 
 
 def assemble(lesson, submission):

@@ -9,19 +9,30 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import hashlib
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
-from gdlab.grading.grader import GRADER_ERROR, Grader, GradeOptions
+from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
 
 __all__ = ["default_lessons_dir", "expand_submissions", "submission_names",
-           "grade_submissions", "BatchResult"]
+           "grade_submissions", "check_out_dir", "BatchResult", "Interrupted", "TRANSIENT"]
+
+
+class Interrupted(Exception):
+    """Grading was stopped (Ctrl-C); everything graded so far is saved."""
+
+    def __init__(self, graded, left):
+        super().__init__(f"interrupted: {graded} graded, {left} left; run the same command "
+                         "to continue")
+        self.graded, self.left = graded, left
 
 
 def default_lessons_dir():
@@ -31,7 +42,8 @@ def default_lessons_dir():
 
 def expand_submissions(args):
     """Files as given; folders become the notebooks inside them (recursively, sorted,
-    without Jupyter's .ipynb_checkpoints). Raises FileNotFoundError for a missing path."""
+    without Jupyter's .ipynb_checkpoints). Raises FileNotFoundError for a missing path and
+    ValueError for a file named on the command line that is not a .ipynb notebook."""
     out = []
     for arg in args:
         p = Path(arg)
@@ -39,6 +51,9 @@ def expand_submissions(args):
             out.extend(sorted(q for q in p.rglob("*.ipynb")
                               if ".ipynb_checkpoints" not in q.parts and q.is_file()))
         elif p.exists():
+            if p.suffix != ".ipynb":
+                raise ValueError(f"Not a notebook: {arg} (give .ipynb files or folders "
+                                 "holding them)")
             out.append(p)
         else:
             raise FileNotFoundError(f"No such submission: {arg}")
@@ -52,32 +67,26 @@ def expand_submissions(args):
 
 
 def submission_names(paths):
-    """A unique, stable name per path: the file name without .ipynb, with as many parent
-    folders in front as needed to tell equal file names apart (``alice/03_x``)."""
-    paths = [Path(p).resolve() for p in paths]
-    depth = [0] * len(paths)
+    """The key of each submission in grades.json/csv: its path as given (normalised, so
+    ``./a.ipynb`` and ``a.ipynb`` are one). Two files called alice.ipynb in different
+    folders stay two rows, also across runs into the same --out folder."""
+    return [os.path.normpath(str(p)) for p in paths]
 
-    def name(i):
-        p = paths[i]
-        parts = p.with_suffix("").parts if p.suffix == ".ipynb" else p.parts
-        return "/".join(parts[len(parts) - 1 - depth[i]:])
 
-    while True:
-        names = [name(i) for i in range(len(paths))]
-        groups = {}
-        for i, n in enumerate(names):
-            groups.setdefault(n, []).append(i)
-        clashes = [ix for ix in groups.values() if len(ix) > 1]
-        if not clashes:
-            return names
-        grew = False
-        for ix in clashes:
-            for i in ix:
-                if depth[i] < len(paths[i].parts) - 1:
-                    depth[i] += 1
-                    grew = True
-        if not grew:  # cannot happen for distinct resolved paths; be safe anyway
-            return [f"{n}#{i}" for i, n in enumerate(names)]
+def check_out_dir(out_dir):
+    """Fail (ValueError, one line) before anything is graded when ``out_dir`` is a file or
+    cannot be written."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out {out_dir} is a file, not a folder: choose a folder for the "
+                         "grades")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as err:
+        raise ValueError(f"--out {out_dir} cannot be written ({err.strerror or err}): "
+                         "choose a folder you can write") from None
 
 
 SEED_FILE = "hidden-cases.seed"
@@ -119,8 +128,13 @@ def _sha256(path):
         return None
 
 
+# Row statuses that say nothing about the submission (the machine failed): graded again on
+# the next run instead of being kept as final.
+TRANSIENT = (GRADER_ERROR, KERNEL_START_FAILED)
+
+
 def _up_to_date(prev, sha, lessons):
-    if prev is None or sha is None or prev.sha256 != sha or prev.status == GRADER_ERROR:
+    if prev is None or sha is None or prev.sha256 != sha or prev.status in TRANSIENT:
         return False
     if prev.lesson:
         lesson = lessons.get(prev.lesson)
@@ -152,6 +166,7 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
     """
     options = options or GradeOptions()
     pattern = None if student_pattern is None else compile_student_pattern(student_pattern)
+    check_out_dir(out_dir)
     paths = expand_submissions(submissions)
     if not paths:
         raise ValueError("No submissions to grade: give notebook files or folders holding "
@@ -182,8 +197,14 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         score = "" if grade.max_score is None else f" {grade.score:g}/{grade.max_score:g}"
         bar.update(f"{grade.name}: {grade.status}{score}")
 
-    if todo:
-        _run_coroutine(grader.grade_many(todo, on_done=done))
+    try:
+        if todo:
+            _run_coroutine(grader.grade_many(todo, on_done=done))
+    except KeyboardInterrupt:
+        # Kernels and their folders are cleaned up as the grading tasks are cancelled;
+        # every finished grade is already in grades.json.
+        bar.close()
+        raise Interrupted(len(result.graded), len(todo) - len(result.graded)) from None
     bar.close()
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)

@@ -80,7 +80,7 @@ def add_arguments(parser):
 
 def run(args):
     """Run the grader for parsed ``args``; returns the exit status."""
-    from gdlab.grading.batch import grade_submissions
+    from gdlab.grading.batch import Interrupted, grade_submissions
     from gdlab.grading.grader import GRADER_ERROR, GradeOptions
     from gdlab.grading.sandbox import SandboxUnavailable
     try:
@@ -95,6 +95,9 @@ def run(args):
     except (FileNotFoundError, ValueError, SandboxUnavailable) as err:
         print(f"gdlab grade: {err}", file=sys.stderr)
         return 2
+    except Interrupted as err:
+        print(f"gdlab grade: {err}", file=sys.stderr)
+        return 130
     grades = result.grades
     failed = [n for n in result.graded if grades[n].status == GRADER_ERROR]
     print(f"graded {len(result.graded)}, skipped {len(result.skipped)} (unchanged; "

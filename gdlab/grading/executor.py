@@ -303,12 +303,15 @@ class KernelSession:
                     pass
 
     async def close(self):
-        """Stop the kernel and delete the working directory."""
-        await self._stop_kernel()
-        if self._root is not None:
-            # rmtree does not follow symlinks the kernel may have left in work/
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = self.workdir = None
+        """Stop the kernel and delete the working directory (also when the stop is
+        cancelled half-way, e.g. by Ctrl-C: a sandbox left behind dies with the grader)."""
+        try:
+            await self._stop_kernel()
+        finally:
+            if self._root is not None:
+                # rmtree does not follow symlinks the kernel may have left in work/
+                shutil.rmtree(self._root, ignore_errors=True)
+                self._root = self.workdir = None
 
     async def _interrupt(self):
         if self.sandbox is None:

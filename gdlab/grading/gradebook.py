@@ -70,7 +70,9 @@ def lesson_key(lesson):
     return (0, int(lesson), lesson) if lesson.isdigit() else (1, 0, lesson)
 
 
-def _safe(cell):
+def spreadsheet_safe(cell):
+    """The cell as text, with a leading ' when a spreadsheet would read it as a formula
+    (a submission named "=2+5.ipynb" must not run anything in the instructor's Excel)."""
     text = str(cell)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -131,12 +133,12 @@ def gradebook_csv(data):
     table = class_table(data)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *(_safe(table.labels[les]) for les in table.lessons),
+    writer.writerow(["student", *(spreadsheet_safe(table.labels[les]) for les in table.lessons),
                      "total"])
     for student in table.students:
         subs = [table.best.get((student, les)) for les in table.lessons]
         total = sum(s["score"] for s in subs if s is not None)
-        writer.writerow([_safe(student), *("" if s is None else _num(s["score"])
+        writer.writerow([spreadsheet_safe(student), *("" if s is None else _num(s["score"])
                                            for s in subs), _num(total)])
     return buf.getvalue(), table.notes
 

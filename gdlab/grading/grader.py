@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from gdlab.checks import evaluate, get_exercise
 from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
-                                    identify_lesson, read_submission)
+                                    identify_lesson, lesson_note, read_submission)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
 from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
 from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
@@ -242,8 +242,9 @@ class Grader:
                 "Could not tell which lesson this notebook belongs to (no gdlab.lesson "
                 f"metadata, no known exercise ids, no lesson number in the file name). "
                 f"Known lessons: {known}.")
-        grade = SubmissionGrade(name, str(path), sub.sha256, GRADED, "", lesson.lesson,
-                                lesson.name, lesson.sha256)
+        grade = SubmissionGrade(name, str(path), sub.sha256, GRADED,
+                                lesson_note(sub, lesson), lesson.lesson, lesson.name,
+                                lesson.sha256)
         steps = assemble(lesson, sub)
         for gid in lesson.check_ids:  # every exercise gets a row, even if never reached
             prep = self.prepared[gid]

@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from gdlab.grading.gradebook import student_of
+from gdlab.grading.gradebook import spreadsheet_safe, student_of
 from gdlab.grading.grader import SubmissionGrade
 
 __all__ = ["atomic_write", "load_grades", "write_grades", "write_feedback",
@@ -85,7 +85,8 @@ def csv_text(grades):
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["submission", "lesson", "status", "score", "max_score", "sandbox", *ids])
     for g in sorted(grades, key=lambda g: g.name):
-        writer.writerow([g.name, g.lesson, g.status, _num(g.score), _num(g.max_score), g.sandbox,
+        writer.writerow([spreadsheet_safe(g.name), g.lesson, spreadsheet_safe(g.status),
+                         _num(g.score), _num(g.max_score), g.sandbox,
                          *(_num(g.exercises[i].points) if i in g.exercises else ""
                            for i in ids)])
     return buf.getvalue()
