@@ -91,6 +91,13 @@ class Lesson:
     def name(self):
         return self.path.name
 
+    def stub(self, grade_id):
+        """The released source of a solution cell (what an untouched notebook holds)."""
+        for cell in self.cells:
+            if _grade_id(cell) == grade_id and cell.get("cell_type") == "code":
+                return _source(cell)
+        return None
+
 
 @dataclass
 class Submission:

@@ -9,6 +9,7 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import hashlib
+import json
 import os
 import secrets
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
+from gdlab.grading.integrity import fingerprint, similarity_flags
 from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
@@ -87,6 +89,40 @@ def check_out_dir(out_dir):
     except OSError as err:
         raise ValueError(f"--out {out_dir} cannot be written ({err.strerror or err}): "
                          "choose a folder you can write") from None
+
+
+def published_fingerprints(lessons_dir):
+    """exercise id -> fingerprint of the published solution cell, read from the
+    ``solutions/`` folder beside the lessons (the grader's process only; {} if absent)."""
+    out = {}
+    folder = Path(lessons_dir).parent / "solutions"
+    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) \
+                else {}
+            gid = meta.get("grade_id") or ""
+            if meta.get("solution") and gid.endswith("-solution"):
+                src = cell.get("source", "")
+                fp = fingerprint("".join(src) if isinstance(src, list) else src)
+                if fp:
+                    out[gid[:-len("-solution")]] = fp
+    return out
+
+
+def mark_copies(grades, published):
+    """Refresh every row's "same code as" flags across all grades in the folder (this run
+    and earlier ones), keeping the flags about what the code reaches for."""
+    rows = {name: {gid: ex.fingerprint for gid, ex in g.exercises.items()}
+            for name, g in grades.items()}
+    found = similarity_flags(rows, published)
+    for name, g in grades.items():
+        for gid, ex in g.exercises.items():
+            ex.flags = [f for f in ex.flags if not f.startswith("same code as")] + \
+                found.get((name, gid), [])
 
 
 SEED_FILE = "hidden-cases.seed"
@@ -171,7 +207,8 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
     if not paths:
         raise ValueError("No submissions to grade: give notebook files or folders holding "
                          ".ipynb files")
-    lessons = load_lessons(default_lessons_dir() if lessons_dir is None else lessons_dir)
+    lessons_dir = default_lessons_dir() if lessons_dir is None else Path(lessons_dir)
+    lessons = load_lessons(lessons_dir)
     out_dir = Path(out_dir)
     grades = load_grades(out_dir)
     if options.hidden_seed is None:
@@ -206,6 +243,7 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         bar.close()
         raise Interrupted(len(result.graded), len(todo) - len(result.graded)) from None
     bar.close()
+    mark_copies(grades, published_fingerprints(lessons_dir))
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)
     result.notes = write_gradebook(data, out_dir / "gradebook.csv")

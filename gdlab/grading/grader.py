@@ -23,12 +23,13 @@ import hashlib
 import os
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from gdlab.checks import evaluate, get_exercise
 from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
                                     identify_lesson, lesson_note, read_submission)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
+from gdlab.grading.integrity import code_flags, fingerprint
 from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
 from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, read_outcomes
@@ -108,6 +109,10 @@ class ExerciseGrade:
     message: str
     finding: str = ""          # the judge's code for what the message explains
     mistakes: list = field(default_factory=list)  # names of known mistakes found
+    # Integrity (integrity.py): sentences for a human to look at, never a penalty, and
+    # the normalised solution cell's hash that copies are found by.
+    flags: list = field(default_factory=list)
+    fingerprint: str = ""
 
 
 @dataclass
@@ -145,7 +150,9 @@ class SubmissionGrade:
 
     @classmethod
     def from_json(cls, data):
-        exercises = {gid: ExerciseGrade(**e) for gid, e in data.get("exercises", {}).items()}
+        known = {f.name for f in fields(ExerciseGrade)}  # older/newer files: keep what we know
+        exercises = {gid: ExerciseGrade(**{k: v for k, v in e.items() if k in known})
+                     for gid, e in data.get("exercises", {}).items()}
         keys = ("name", "path", "sha256", "status", "message", "lesson", "lesson_file",
                 "lesson_sha256", "seconds", "sandbox")
         return cls(exercises=exercises, **{k: data[k] for k in keys if k in data})
@@ -250,6 +257,10 @@ class Grader:
             prep = self.prepared[gid]
             grade.exercises[gid] = ExerciseGrade(0.0, prep.max_points, NOT_RUN,
                                                  f"{gid}: not checked.")
+            source = sub.solutions.get(f"{gid}-solution")
+            if source is not None and source != lesson.stub(f"{gid}-solution"):
+                grade.exercises[gid].flags = code_flags(source)
+                grade.exercises[gid].fingerprint = fingerprint(source) or ""
         await self._run(steps, sub, lesson, grade, user)
         return grade
 
@@ -335,7 +346,9 @@ class Grader:
         mx = prep.max_points
 
         def set_(status, message, points=0.0):
-            grade.exercises[gid] = ExerciseGrade(points, mx, status, message)
+            old = grade.exercises[gid]
+            grade.exercises[gid] = ExerciseGrade(points, mx, status, message,
+                                                 flags=old.flags, fingerprint=old.fingerprint)
 
         if prep.error is not None:
             set_(EX_GRADER_ERROR, f"{gid}: this exercise cannot be checked by the grader "

@@ -267,14 +267,14 @@ TAMPER_TEXT = "\nraise SystemExit('tampered by a submission')\n"
 
 def tamper_packages(nb):
     # Appends to gdlab/checks/encode.py and numpy/__init__.py. ``double`` is right only if
-    # both writes failed with PermissionError, so full marks prove the files stayed shut.
+    # both writes failed, so full marks prove the files stayed shut.
     src = ("import gdlab.checks.encode as _enc\n"
            "_blocked = []\n"
            "for _p in (_enc.__file__, np.__file__):\n"
            "    try:\n"
            "        with open(_p, 'a') as _f:\n"
            f"            _f.write({TAMPER_TEXT!r})\n"
-           "    except PermissionError:\n"
+           "    except OSError:  # PermissionError, or read-only in the sandbox\n"
            "        _blocked.append(_p)\n"
            "def double(x):\n"
            "    if len(_blocked) != 2:\n"
