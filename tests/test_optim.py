@@ -271,17 +271,97 @@ def test_newton_line_search_armijo_backtracks():
     assert opt.state["line_search_ok"] is True
 
 
-def test_newton_line_search_reports_failure_on_uphill_direction():
-    # Saddle x^2 - y^2 at (0, 1): H is indefinite and the Newton direction goes uphill in
-    # y -> the condition cannot hold; the smallest trial step is taken and flagged.
+def test_newton_line_search_rejects_a_direction_that_is_not_downhill():
+    # Saddle x^2 - y^2 at (0.5, 1), no damping: H is indefinite and the Newton direction
+    # d = H^{-1} g has g.d = 0.5 - 2 < 0, so -d points uphill. The Armijo test with a
+    # negative slope would accept an increase of f; the step must be refused instead.
     f = lambda z: z[0] ** 2 - z[1] ** 2  # noqa: E731
     H = np.diag([2.0, -2.0])
     x = np.array([0.5, 1.0])
+    g = np.array([1.0, -2.0])
+    assert g @ np.linalg.solve(H, g) < 0
     opt = Newton(line_search=True, max_backtracks=5)
-    new = opt.step(x, np.array([1.0, -2.0]), hess=H, fun=f)
+    new = opt.step(x, g, hess=H, fun=f)
     assert opt.state["line_search_ok"] is False
-    assert opt.state["step_size"] == 0.5 ** 5
-    np.testing.assert_allclose(new, x - 0.5 ** 5 * np.linalg.solve(H, [1.0, -2.0]))
+    assert opt.state["step_size"] == 0.0
+    np.testing.assert_array_equal(new, x)
+
+
+def _himmelblau():
+    f = lambda z: (z[0] ** 2 + z[1] - 11) ** 2 + (z[0] + z[1] ** 2 - 7) ** 2  # noqa: E731
+    def grad(z):
+        a, b = z[0] ** 2 + z[1] - 11, z[0] + z[1] ** 2 - 7
+        return np.array([4 * z[0] * a + 2 * b, 2 * a + 4 * z[1] * b])
+    def hess(z):
+        return np.array([[12 * z[0] ** 2 + 4 * z[1] - 42, 4 * (z[0] + z[1])],
+                         [4 * (z[0] + z[1]), 4 * z[0] + 12 * z[1] ** 2 - 26]])
+    return f, grad, hess
+
+
+def test_newton_fixed_damping_30_points_uphill_at_lesson_09_start():
+    # Issue 11: lesson 09 starts Himmelblau's function at (-0.6, -0.6), where H has
+    # eigenvalues about (-41.4, -22.8). A fixed delta = 30 leaves H + 30 I indefinite and
+    # the step -d with (H + 30 I) d = g goes uphill (g.d < 0).
+    f, grad, hess = _himmelblau()
+    x = np.array([-0.6, -0.6])
+    g, H = grad(x), hess(x)
+    np.testing.assert_allclose(np.linalg.eigvalsh(H), [-41.4, -22.8], atol=0.05)
+    d_fixed = np.linalg.solve(H + 30.0 * np.eye(2), g)
+    assert g @ d_fixed < 0                      # the old rule: an uphill direction
+    # Newton(damping=30) raises delta until H + delta I has a Cholesky factor, so its
+    # direction goes downhill, and a short step along it lowers f.
+    opt = Newton(damping=30.0, lr=1e-3)
+    new = opt.step(x, g, hess=H)
+    delta = opt.state["damping_used"]
+    assert delta > 30.0 and np.linalg.eigvalsh(H + delta * np.eye(2)).min() > 0
+    d = (x - new) / 1e-3
+    np.testing.assert_allclose(d, np.linalg.solve(H + delta * np.eye(2), g), rtol=1e-10)
+    assert g @ d > 0
+    assert f(new) < f(x)
+
+
+def test_newton_damping_is_doubled_until_cholesky_succeeds():
+    # H = diag(-41, 5): delta 30 fails, 60 is the first doubling with H + delta I > 0.
+    H = np.diag([-41.0, 5.0])
+    opt = Newton(damping=30.0)
+    opt.step(np.zeros(2), np.ones(2), hess=H)
+    assert opt.state["damping_used"] == 60.0
+    # A damping that already makes H positive definite is kept as it is.
+    opt = Newton(damping=2.0)
+    opt.step(X0, A @ X0 - B, hess=A)
+    assert opt.state["damping_used"] == 2.0
+    # The same rule on an elementwise (1-D) Hessian: f'' = -3, delta 1 -> 2 -> 4.
+    opt = Newton(damping=1.0)
+    new = opt.step(np.array([0.0]), np.array([2.0]), hess=np.array([-3.0]))
+    assert opt.state["damping_used"] == 4.0
+    np.testing.assert_allclose(new, [-2.0])
+
+
+def test_newton_damped_line_search_runs_downhill_on_himmelblau():
+    # The run of lesson 09: every accepted step lowers f, and it ends at a minimum.
+    f, grad, hess = _himmelblau()
+    x = np.array([-0.6, -0.6])
+    opt = Newton(damping=30.0, line_search=True)
+    for _ in range(40):
+        if f(x) < 1e-16:          # below this, rounding decides whether f still drops
+            break
+        new = opt.step(x, grad(x), hess=hess(x), fun=f)
+        assert opt.state["line_search_ok"] is True
+        assert f(new) < f(x)
+        x = new
+    assert f(x) < 1e-16 and np.linalg.eigvalsh(hess(x)).min() > 0
+
+
+def test_newton_rejects_a_non_finite_hessian():
+    with pytest.raises(ValueError, match="not finite"):
+        Newton(damping=1.0).step(np.zeros(2), np.ones(2), hess=np.array([[np.nan, 0], [0, 1.0]]))
+
+
+def test_newton_repr_shows_every_hyperparameter():
+    text = repr(Newton(damping=0.5, line_search=True, armijo_c=0.1, shrink=0.3,
+                       max_backtracks=7))
+    assert text == ("Newton(lr=1.0, damping=0.5, line_search=True, armijo_c=0.1, "
+                    "shrink=0.3, max_backtracks=7)")
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -547,7 +627,8 @@ def test_hyperparameters_are_keyword_only():
                    centered=False)),
     (Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)),
     (AdamW, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)),
-    (Newton, dict(lr=1.0, damping=0.0, line_search=False)),
+    (Newton, dict(lr=1.0, damping=0.0, line_search=False, armijo_c=1e-4, shrink=0.5,
+                  max_backtracks=30)),
 ])
 def test_defaults_follow_torch(cls, defaults):
     opt = cls()
