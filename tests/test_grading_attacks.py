@@ -34,6 +34,7 @@ def graded(tmp_path_factory):
         paths.append(save(blank, root / "subs" / f"{i:02d}c_blank.ipynb"))
     res = grade_submissions(paths, root / "out", lessons_dir=root / "lessons",
                             options=OPTIONS, progress=False)
+    res.grades = {Path(name).stem: g for name, g in res.grades.items()}
     table = []
     for i, name in enumerate(attacks.ATTACKS):
         ex = res.grades[f"{i:02d}a_{name}"].exercises["98-double"]
@@ -100,3 +101,17 @@ def test_tampered_messages_say_why(graded):
     msg = graded.grades[f"{names.index('json_dumps_patch'):02d}a_json_dumps_patch"] \
         .exercises["98-double"].message
     assert "only 0 of the 3 hidden ones" in msg
+
+
+def test_integrity_flags_point_a_human_at_the_attacks(graded):
+    names = list(attacks.ATTACKS)
+
+    def flags(name):
+        return graded.grades[f"{names.index(name):02d}a_{name}"].exercises["98-double"].flags
+    assert any("check machinery" in f for f in flags("key_from_package"))
+    assert any("/proc" in f for f in flags("classmate_from_cmdline"))
+    assert any("opens files" in f for f in flags("classmate_from_cmdline"))
+    assert any("stack frames" in f for f in flags("nonce_and_padding"))
+    for i in range(len(names)):
+        honest = graded.grades[f"{i:02d}b_honest"]
+        assert all(e.flags == [] for e in honest.exercises.values())
