@@ -6,7 +6,9 @@ Times, in the same run on the same machine:
 
 * ``grader``:   ``gdlab.grading.grade_submissions`` on N copies of the lesson's solution
   notebook (fresh limited kernel per submission, probes, reports; --jobs kernels at once);
-* ``nbclient``: the same N notebooks executed one after another with plain nbclient.
+* ``nbclient``: the same N notebooks executed one after another with plain nbclient;
+* the start-up of one kernel in a bubblewrap sandbox against a plain one (medians of 5,
+  interleaved), the per-submission cost of the sandbox.
 
 Prints both times and the ratio grader / nbclient (target: <= 1.0). Uses a real lesson
 from solutions/ and lessons/ when there is one with checks, else the grader tests' small
@@ -57,13 +59,40 @@ def run_nbclient(paths):
 
 def run_grader(paths, lessons_dir, out, jobs):
     from gdlab.grading import GradeOptions, grade_submissions
-    options = GradeOptions(cell_timeout=120, notebook_timeout=600, jobs=jobs)
+    options = GradeOptions(cell_timeout=120, notebook_timeout=600, jobs=jobs)  # sandboxed
     start = time.perf_counter()
     result = grade_submissions(paths, out, lessons_dir=lessons_dir, options=options,
                                force=True, progress=False)
     seconds = time.perf_counter() - start
     scores = {(g.score, g.max_score) for g in result.grades.values()}
     return seconds, scores
+
+
+def kernel_startups(repeats=5):
+    """Median seconds to start (and stop) a kernel: (sandboxed, plain), interleaved."""
+    import asyncio
+    import statistics
+    from gdlab.grading.executor import KernelSession
+    from gdlab.grading.isolation import resolve_kernel_users
+    from gdlab.grading.sandbox import find_sandbox
+    sandbox = find_sandbox()
+    users = resolve_kernel_users("auto", 1, sandboxed=True)
+    user = None if users is None else users[0]
+
+    async def once(box):
+        start = time.perf_counter()
+        session = KernelSession(memory_mb=4096, sandbox=box, kernel_user=user if box else None)
+        await session.start()
+        run = await session.run("1 + 1", 60)
+        assert run.status == "ok", run
+        await session.close()
+        return time.perf_counter() - start
+
+    boxed, plain = [], []
+    for _ in range(repeats):
+        boxed.append(asyncio.run(once(sandbox)))
+        plain.append(asyncio.run(once(None)))
+    return statistics.median(boxed), statistics.median(plain)
 
 
 def main(argv=None):
@@ -90,6 +119,9 @@ def main(argv=None):
         t_plain = run_nbclient(paths)
         print(f"nbclient: {t_plain:7.1f} s  (sequential, no grading)")
         print(f"ratio grader / nbclient = {t_grader / t_plain:.2f} (target <= 1.0)")
+        boxed, plain = kernel_startups()
+        print(f"kernel start-up: sandboxed {boxed * 1000:.0f} ms, plain {plain * 1000:.0f} ms, "
+              f"sandbox cost per submission {(boxed - plain) * 1000:+.0f} ms")
 
 
 if __name__ == "__main__":

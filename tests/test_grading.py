@@ -270,6 +270,15 @@ def test_feedback_is_escaped_html():
     assert "Title &amp; co" in page
 
 
+def test_feedback_says_what_integrity_flags_mean():
+    g = _grade("alice", **{"98-a": 1.0, "98-b": 1.0})
+    g.exercises["98-a"].flags = ["opens files (open)", "same code as <b>"]
+    page = feedback_html(g)
+    assert "Flagged for your instructor to look at (no points were taken" in page
+    assert "<li>opens files (open)</li>" in page and "same code as &lt;b&gt;" in page
+    assert page.count("Flagged for your instructor") == 1   # 98-b has no flags
+
+
 def test_options_are_validated():
     with pytest.raises(ValueError, match="cell_timeout: 0"):
         GradeOptions(cell_timeout=0)

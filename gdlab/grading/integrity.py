@@ -44,6 +44,10 @@ _CALLS = {
 }
 
 
+# Attributes that only code walking the interpreter's frames uses.
+_FRAME_ATTRS = ("_getframe", "f_back", "f_locals", "f_globals", "tb_frame", "gi_frame")
+
+
 def _dotted(node):
     parts = []
     while isinstance(node, ast.Attribute):
@@ -69,7 +73,13 @@ def code_flags(source):
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return flags
+    aliases = {}   # "import sys as _sys": calls through _sys count as sys
     for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update({a.asname: a.name for a in node.names if a.asname})
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _FRAME_ATTRS:
+            add("reads the interpreter's stack frames (sys._getframe)")
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -81,6 +91,9 @@ def code_flags(source):
                     add(text)
         if isinstance(node, ast.Call):
             called = _dotted(node.func)
+            head, _, rest = called.partition(".")
+            if head in aliases:
+                called = aliases[head] + ("." + rest if rest else "")
             if called in _CALLS:
                 add(_CALLS[called])
     return flags

@@ -160,6 +160,11 @@ def feedback_html(grade, titles=None):
         for gid, ex in grade.exercises.items():
             parts.append(f'<h2 id="{e(gid)}">{e(gid)}: {e(ex.status)}</h2>')
             parts.append(f"<pre>{e(ex.message)}</pre>")
+            if ex.flags:
+                items = "".join(f"<li>{e(f)}</li>" for f in ex.flags)
+                parts.append(f'<div class="flags"><p>Flagged for your instructor to look '
+                             f"at (no points were taken; this only says what a person "
+                             f"should read):</p><ul>{items}</ul></div>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
