@@ -203,7 +203,7 @@ def test_config_partial_credit_counts_splits():
     """A configuration that reaches the target on some grader splits only gets partial
     points: the points are per split."""
     from gdlab.checks import evaluate, probe, decode_probe
-    from gdlab.checks import lesson10
+    from gdlab import capstone as lesson10
 
     # Adam on the raw target at lr 10: R^2 around 0.5 on one grader split, far less on others
     scores = [lesson10.evaluate_config({"model": "linear", "standardize": True, "optimizer": "adam",
@@ -219,7 +219,7 @@ def test_config_partial_credit_counts_splits():
 
 
 def test_grader_counts_gradient_evaluations_itself():
-    from gdlab.checks import lesson10
+    from gdlab import capstone as lesson10
     run = lesson10.evaluate_config({"model": "linear", "standardize": True, "optimizer": "sgd",
                                     "lr": 0.1, "batch_size": 100, "epochs": 6}, 1)
     # ceil(332 / 100) = 4 updates per epoch, 6 epochs
