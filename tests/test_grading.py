@@ -436,3 +436,38 @@ def test_ctrl_c_says_what_is_left_and_leaves_no_temp_folders(course, tmp_path):
     assert "interrupted: 0 graded, 2 left; run the same command to continue" in err
     assert "Traceback" not in err
     assert list(tmp.iterdir()) == []
+
+
+def test_without_bwrap_grading_stops_and_says_how_to_get_a_sandbox(course, monkeypatch,
+                                                                    capsys):
+    from gdlab.cli import main
+    from gdlab.grading import sandbox
+    root, sol, _ = course
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxUnavailable) as err:
+        sandbox.find_sandbox()
+    assert "apt-get install bubblewrap" in str(err.value)
+    assert "--no-sandbox" in str(err.value)
+    sub = tl.save(tl.load(sol), root / "alice.ipynb")
+    assert main(["grade", str(sub), "--out", str(root / "out"), "--lessons",
+                 str(root / "lessons"), "--quiet"]) == 2
+    assert "bubblewrap (bwrap) is not installed" in capsys.readouterr().err
+    assert not (root / "out" / "grades.json").exists()
+
+
+@pytest.mark.slow
+def test_no_sandbox_grades_with_a_warning_and_every_row_says_so(course, capsys):
+    from gdlab.grading import isolation
+    root, sol, _ = course
+    isolation._warned.clear()
+    sub = tl.save(tl.load(sol), root / "alice.ipynb")
+    options = GradeOptions(cell_timeout=10, notebook_timeout=120, memory_mb=1024, jobs=1,
+                           sandbox=False, kernel_user="none")
+    res = grade_submissions([sub], root / "out", lessons_dir=root / "lessons",
+                            options=options, progress=False)
+    grade = res.grades[str(sub)]
+    assert (grade.score, grade.sandbox) == (6, "none")
+    assert ",none," in (root / "out" / "grades.csv").read_text().splitlines()[1]
+    assert json.loads((root / "out" / "grades.json").read_text())[
+        "submissions"][0]["sandbox"] == "none"
+    assert "WITHOUT a sandbox" in capsys.readouterr().err
