@@ -13,12 +13,12 @@ Numpy's own overflow warnings are silenced inside the loop: a diverging run woul
 otherwise print a wall of "overflow encountered" messages before the one that explains it.
 """
 import math
-import numbers
 import time as _time
 import warnings
 
 import numpy as np
 
+from gdlab._validation import Interval, check
 from gdlab.epochs import GeneralEpoch, LeastSquaresSGDEpoch, Records, RowChunks
 from gdlab.history import DivergenceWarning, History
 from gdlab.models._validate import check_X
@@ -31,29 +31,17 @@ PATH_LIMIT = 2_000_000
 
 # -- argument checking ------------------------------------------------------------------------
 def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
-    return int(value)
+    return check(value, name, Interval(minimum, None, integer=True))
 
 
 def _check_optional_nonneg(value, name, strict=False):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number or None; got {value!r}")
-    value = float(value)
-    bad = (value <= 0) if strict else (value < 0)
-    if bad or math.isnan(value) or math.isinf(value):
-        kind = "> 0" if strict else ">= 0"
-        raise ValueError(f"Invalid {name}: {value} (must be a finite number {kind}, or None)")
-    return value
+    return check(value, name, Interval(0, None, closed="neither" if strict else "left"),
+                 none_ok=True)
 
 
 def _check_max_loss(max_loss):
-    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not max_loss > 0:
-        raise ValueError(f"Invalid max_loss: {max_loss!r} (must be a number > 0; use float('inf') "
-                         f"to stop only on NaN/inf)")
-    return float(max_loss)
+    return check(max_loss, "max_loss", Interval(0, None, closed="neither", allow_inf=True),
+                 hint="use float('inf') to stop only on NaN/inf")
 
 
 def _check_optimizer(optimizer):
@@ -360,11 +348,8 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
     if batch_size is None:
         B = m
     else:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
-                or not 1 <= batch_size <= m:
-            raise ValueError(f"Invalid batch_size: {batch_size!r} (must be an int between 1 and "
-                             f"the number of examples m = {m}, or None for full batch)")
-        B = int(batch_size)
+        B = check(batch_size, "batch_size", Interval(1, m, integer=True), none_ok=True,
+                  hint=f"m = {m} examples; None means full batch")
 
     prox = getattr(model, "prox", None)
     if not getattr(model, "proximal", callable(prox)):

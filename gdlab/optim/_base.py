@@ -5,48 +5,45 @@ its running buffers (momentum, squared-gradient averages, ...) between calls, so
 same object must be fed the same parameter vector every step; ``reset()`` forgets them.
 """
 import math
-import numbers
 
 import numpy as np
 
+from gdlab._validation import Interval, check
+
 
 # --------------------------------------------------------------------------- validation
-def _check_real(value, name):
-    """Reject things that are not real numbers, with a TypeError that says what came in."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} "
-                        f"of type {type(value).__name__}")
-    return float(value)
+# The rule and the message shape live in gdlab._validation; these wrappers only add the
+# torch.optim labels ("Invalid momentum value: -1", "Invalid learning rate: -0.1").
+NONNEG = Interval(0, None)
+UNIT = Interval(0, 1)  # closed [0, 1], e.g. dampening, RMSprop's alpha
+
+
+def _check_real(value, name, interval=Interval(None, None), label=None):
+    """A real number (not a bool, not a string) in ``interval``, as float."""
+    return check(value, name, interval, label=label)
 
 
 def check_nonneg(value, label):
     """``label`` is the PyTorch-style prefix, e.g. "momentum value" -> "Invalid momentum value: -1"."""
-    value = _check_real(value, label.split()[0])
-    if not value >= 0.0 or math.isinf(value):  # `not >=` also catches nan
-        raise ValueError(f"Invalid {label}: {value} (must be a finite number >= 0)")
-    return value
+    return check(value, label.split()[0], NONNEG, label=label)
+
+
+def check_unit(value, label):
+    """A number in [0, 1], labelled like ``check_nonneg``."""
+    return check(value, label.split()[0], UNIT, label=label)
 
 
 def check_beta(value, index):
-    value = _check_real(value, f"betas[{index}]")
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"Invalid beta parameter at index {index}: {value} "
-                         "(each beta must satisfy 0 <= beta < 1)")
-    return value
+    return check(value, f"betas[{index}]", Interval(0, 1, closed="left"),
+                 label=f"beta parameter at index {index}")
 
 
 def check_lr(lr):
     """A learning rate is a finite float >= 0 or a schedule (callable step -> lr)."""
     if callable(lr):
         return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a float or a schedule (a callable step -> lr), "
-                        f"got {lr!r} of type {type(lr).__name__}")
-    lr = float(lr)
-    if not lr >= 0.0 or math.isinf(lr):
-        raise ValueError(f"Invalid learning rate: {lr} (must be a finite number >= 0, "
-                         "or a schedule such as gdlab.schedules.cosine(...))")
-    return lr
+    return check(lr, "lr", NONNEG, label="learning rate",
+                 also="a schedule such as gdlab.schedules.cosine(...)")
 
 
 def as_float_array(x, name="x"):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message
+from gdlab._validation import Options, check
+
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message
 from ._base import log_slider, new_view
 from ._quadratic import EllipsePanel
 
@@ -53,12 +55,9 @@ class BatchSize(Dashboard):
     figsize = (9.0, 3.8)
 
     def __init__(self, *, batch_size=8, lr=0.05, epochs=5, seed=0):
-        if batch_size not in BATCH_SIZES:
-            raise ValueError(f"Invalid batch_size: {batch_size!r} (choose one of "
-                             f"{', '.join(map(str, BATCH_SIZES))}; {N_POINTS} = full batch)")
-        lr = check_positive("learning rate", lr)
-        if not 1e-4 <= lr <= 3:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 1e-4 to 3)")
+        batch_size = check(batch_size, "batch_size", Options(*BATCH_SIZES),
+                           hint=f"{N_POINTS} = full batch")
+        lr = check_range("lr", lr, 1e-4, 3, label="learning rate")
         from gdlab import data
 
         self.X, self.y, self.true_theta = data.make_linear(n=N_POINTS, d=1, noise=0.5, seed=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (COLORS, Dashboard, check_int, check_positive, divergence_message,
+from ._base import (COLORS, Dashboard, check_int, check_range, divergence_message,
                     float_slider, new_view)
 from ._runs import gradient_descent
 
@@ -50,15 +50,11 @@ class Descent1D(Dashboard):
         self.is_quadratic = bool(np.allclose(h, h[0]))
         curv = self.L if self.L else float(np.max(np.abs(h)))
         self.lr_max = float(np.round(2.5 / max(curv, 1e-12), 3))
-        lr = check_positive("learning rate", lr)
-        if lr > self.lr_max:
-            raise ValueError(f"Invalid learning rate: {lr!r} (this dashboard's range for "
-                             f"{self.objective.name} is 0 to {self.lr_max})")
+        lr = check_range("lr", lr, 0, self.lr_max, closed="right", label="learning rate",
+                         hint=f"this dashboard's range for {self.objective.name}")
         if x0 is None:
             x0 = float(np.asarray(self.objective.start).reshape(-1)[0])
-        x0 = float(x0)
-        if not lo <= x0 <= hi:
-            raise ValueError(f"Invalid x0: {x0!r} (must lie in the window [{lo}, {hi}])")
+        x0 = check_range("x0", x0, lo, hi, hint="the plot window")
         self._init = dict(lr=lr, x0=x0, steps=check_int("steps", steps, 1, MAX_STEPS))
         mins = np.asarray(getattr(self.objective, "global_minimizers", []), float).reshape(-1)
         self.f_star = float(np.min(self.objective.f(mins))) if mins.size else float(

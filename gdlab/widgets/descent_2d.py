@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message, new_view
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message, new_view
 from ._base import log_slider
 from ._runs import gradient_descent
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
@@ -52,9 +52,8 @@ class Descent2D(SurfaceClicks, Dashboard):
             self.options = [self.objective.name] + [n for n in self.options
                                                      if n != self.objective.name]
         self._custom = {self.objective.name: self.objective}
-        lr = default_lr(self.objective) if lr is None else check_positive("learning rate", lr)
-        if not 1e-5 <= lr <= 10:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 1e-5 to 10)")
+        lr = default_lr(self.objective) if lr is None else lr
+        lr = check_range("lr", lr, 1e-5, 10, label="learning rate")
         self.start = check_start(self.objective.start if start is None else start,
                                  self.data.extent)
         self._init = dict(lr=lr, steps=check_int("steps", steps, 1, MAX_STEPS))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, float_slider, new_view
+from ._base import COLORS, Dashboard, check_int, check_range, float_slider, new_view
 from ._base import divergence_message, log_slider
 from ._quadratic import EllipsePanel
 
@@ -55,17 +55,10 @@ class Momentum(Dashboard):
     has_play = True
 
     def __init__(self, *, lr=1.0, momentum=0.9, kappa=50.0, steps=100):
-        lr = check_positive("learning rate", lr)
-        if lr > 4.0:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 0 to 4, "
-                             "twice the largest stable rate 2(1+beta)/L with L = 1)")
-        momentum = check_positive("momentum", momentum, allow_zero=True)
-        if momentum >= 1:
-            raise ValueError(f"Invalid momentum: {momentum!r} (must be in [0, 1))")
-        kappa = check_positive("condition number kappa", kappa)
-        if not 1 <= kappa <= 1e4:
-            raise ValueError(f"Invalid condition number kappa: {kappa!r} (must be in "
-                             "[1, 10000])")
+        lr = check_range("lr", lr, 0, 4, closed="right", label="learning rate",
+                         hint="twice the largest stable rate 2(1+beta)/L with L = 1")
+        momentum = check_range("momentum", momentum, 0, 1, closed="left", hint=None)
+        kappa = check_range("kappa", kappa, 1, 10_000, label="condition number kappa")
         self._init = dict(lr=lr, momentum=momentum, kappa=kappa,
                           steps=check_int("steps", steps, 1, MAX_STEPS))
         self.max_frames = self._init["steps"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab._validation import Options, check
+
 from ._base import Dashboard, check_int, divergence_message, float_slider, new_view
 from ._base import log_slider
 from ._runs import optimizer_run
@@ -84,8 +86,7 @@ def _parse_lanes(optimizers, surface_lr):
         else:
             raise TypeError(f"Invalid optimizer entry: {item!r} (expected a name like 'adam', "
                             "('adam', {'lr': 0.05}) or {'name': 'adam', 'lr': 0.05})")
-        if kind not in LANES:
-            raise ValueError(f"Invalid optimizer: {kind!r} (valid: {', '.join(LANES)})")
+        check(kind, "optimizer", Options(*LANES))
         unknown = set(settings) - set(LANES[kind][1])
         if unknown:
             raise ValueError(f"Invalid setting(s) {sorted(unknown)} for {kind!r} (valid: "

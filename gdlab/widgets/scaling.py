@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message
+from gdlab._validation import Options, check
+
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message
 from ._base import float_slider, log_slider, new_view
 from ._quadratic import EllipsePanel
 
@@ -38,15 +40,10 @@ class FeatureScaling(Dashboard):
     has_play = True
 
     def __init__(self, *, scale=10.0, standardize=False, lr_factor=1.0, steps=100, seed=0):
-        scale = check_positive("scale", scale)
-        if not 1e-2 <= scale <= 1e2:
-            raise ValueError(f"Invalid scale: {scale!r} (must be in [0.01, 100])")
-        if not isinstance(standardize, (bool, np.bool_)):
-            raise TypeError(f"Invalid standardize: {standardize!r} (expected True or False)")
-        lr_factor = check_positive("lr_factor", lr_factor)
-        if lr_factor > 2.2:
-            raise ValueError(f"Invalid lr_factor: {lr_factor!r} (lr = lr_factor / L; the "
-                             "slider spans 0 to 2.2, stability needs < 2)")
+        scale = check_range("scale", scale, 0.01, 100)
+        check(standardize, "standardize", Options(True, False))
+        lr_factor = check_range("lr_factor", lr_factor, 0, 2.2, closed="right",
+                                hint="lr = lr_factor / L; stability needs < 2")
         self.X_raw, self.y = make_problem(seed)
         self._init = dict(scale=scale, standardize=bool(standardize), lr_factor=lr_factor,
                           steps=check_int("steps", steps, 1, MAX_STEPS))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message
+from gdlab._validation import Interval, Options, check
+
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message
 from ._base import float_slider, log_slider, new_view
 
 MAX_STEPS = 1000
@@ -48,20 +50,17 @@ class Schedules(Dashboard):
 
     def __init__(self, schedule="step_decay", *, lr=0.5, steps=400, noise=0.5,
                  warmup_steps=0, seed=0, **settings):
-        if schedule not in SETTINGS:
-            raise ValueError(f"Invalid schedule: {schedule!r} (valid: {', '.join(SETTINGS)})")
+        check(schedule, "schedule", Options(*SETTINGS))
         unknown = set(settings) - set(DEFAULTS)
         if unknown:
             raise ValueError(f"Invalid schedule setting(s): {sorted(unknown)} (valid: "
                              f"{', '.join(DEFAULTS)})")
-        lr = check_positive("learning rate", lr)
-        if not 1e-3 <= lr <= 3:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 0.001 to 3)")
+        lr = check_range("lr", lr, 1e-3, 3, label="learning rate")
         self._init = dict(DEFAULTS)
         self._init.update(settings)
         self._init.update(schedule=schedule, lr=lr,
                           steps=check_int("steps", steps, 10, MAX_STEPS),
-                          noise=check_positive("noise", noise, allow_zero=True),
+                          noise=check(noise, "noise", Interval(0, None)),
                           warmup_steps=check_int("warmup_steps", warmup_steps, 0, MAX_STEPS))
         self.seed = int(seed)
         self._noise_cache = {}
