@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.optim.clipping import clip_coef
+
 #: rows gathered per copy when shuffling (a few batches at a time): one copy of ~1000 rows
 #: into a reused buffer costs less than many tiny copies and stays in the CPU cache.
 GATHER_ROWS = 1024
@@ -129,8 +131,10 @@ class GeneralEpoch:
                 gn = sqrt(dot(g, g))
                 if tol is not None and gn <= tol:
                     return params, n, Stop("gradient norm below tol", converged=True)
-                if clip_norm is not None and gn > clip_norm:
-                    g = g * (clip_norm / gn)
+                if clip_norm is not None:
+                    coef = clip_coef(gn, clip_norm)   # gdlab's one clipping rule (torch's)
+                    if coef < 1.0:
+                        g = g * coef
                 lr_now = optimizer.current_lr if has_current_lr else float("nan")
                 if update is not None and n and g.dtype == params.dtype:
                     # same arithmetic as optimizer.step, minus re-validating x and g

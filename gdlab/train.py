@@ -291,7 +291,8 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
       epochs: number of passes over the data (>= 1).
       params0: start parameters (default ``model.init_params(seed=seed, n_features=...)``).
       tol: stop when the norm of an update's (mini-batch) gradient is <= tol.
-      clip_norm: rescale gradients whose norm exceeds this to norm clip_norm.
+      clip_norm: rescale gradients whose norm exceeds this to norm clip_norm (the rule of
+        ``gdlab.optim.clip_grad_norm``: g * clip_norm / (||g|| + 1e-6)).
       max_loss: a loss above this (or NaN/inf) counts as divergence.
       record_path: keep the parameters after every update in ``History.path``. None
         (default) keeps them when the path has at most ``PATH_LIMIT`` numbers, e.g. up to

@@ -623,3 +623,23 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"gdlab.optim.{module}")
     result = doctest.testmod(mod)
     assert result.failed == 0
+
+
+# --------------------------------------------------------------------------- one clipping rule
+def test_fit_clips_with_the_rule_of_clip_grad_norm():
+    # one full-batch update: fit(clip_norm=c) must move exactly as SGD on clip_grad_norm(g, c)
+    from gdlab import fit
+    from gdlab.models import LinearRegression
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30) * 50
+    model, theta0 = LinearRegression(), np.zeros(3)
+    g = model.grad(theta0, X, y)
+    assert np.linalg.norm(g) > 1.0
+    h = fit(model, X, y, SGD(lr=0.1), epochs=1, params0=theta0, clip_norm=1.0)
+    np.testing.assert_array_equal(h.path[1], theta0 - 0.1 * optim.clip_grad_norm(g, 1.0))
+    # torch's rule: c / (|g| + 1e-6), so the clipped norm is a hair below c, never above
+    assert 1.0 - 1e-6 < np.linalg.norm(optim.clip_grad_norm(g, 1.0)) < 1.0
+
+
+def test_clipping_a_zero_gradient_to_zero_norm_is_finite():
+    np.testing.assert_array_equal(optim.clip_grad_norm(np.zeros(2), 0.0), [0.0, 0.0])

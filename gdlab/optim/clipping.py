@@ -34,6 +34,23 @@ def _global_norm(arrays, p):
     return sum(float(np.sum(np.abs(a) ** p)) for a in arrays) ** (1.0 / p)
 
 
+#: added to the norm before dividing, as torch.nn.utils.clip_grad_norm_ does
+CLIP_EPS = 1e-6
+
+
+def clip_coef(norm, max_norm):
+    """The factor ``min(1, max_norm / (norm + 1e-6))`` by which clipping scales a gradient.
+
+    The one clipping rule in gdlab (``clip_grad_norm`` and ``fit(clip_norm=)`` both use it).
+    It is torch's, chosen over the bare ``max_norm / norm``: the 1e-6 keeps the division
+    finite for a zero gradient (``max_norm=0`` is allowed), and the same rule as torch lets
+    ``benchmarks/crosscheck_torch.py`` compare clipped runs number for number. The price is
+    that a clipped gradient comes out a hair shorter than ``max_norm`` (by a relative
+    1e-6 / norm), which no run can notice.
+    """
+    return min(1.0, max_norm / (norm + CLIP_EPS))
+
+
 def grad_norm(grads, norm_type=2.0):
     r"""The p-norm of all gradient entries together, :math:`(\sum_i |g_i|^p)^{1/p}`.
 
@@ -76,7 +93,7 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0):
     max_norm = check(max_norm, "max_norm", _NONNEG_OR_INF)
     arrays, single = _as_list(grads)
     total = _global_norm(arrays, _check_norm_type(norm_type))
-    coef = min(1.0, float(max_norm) / (total + 1e-6))
+    coef = clip_coef(total, max_norm)
     clipped = [a * coef for a in arrays]  # a fresh array each, dtype kept
     return clipped[0] if single else clipped
 

@@ -22,15 +22,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab._validation import Interval, check
+# The course's one palette (Okabe-Ito, colour-blind safe) lives in gdlab.plotting; the
+# dashboards pick colours by name from it, so a static figure and a live one agree.
+from gdlab.plotting import COLORS  # noqa: F401  (re-exported to the dashboards)
 
 from ._canvas import DPI, FRONTEND_HELP, StaticFigure, make_canvas, static_canvas
 from ._throttle import Throttle
 
-# Okabe & Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange,
-# reddish purple, sky blue, yellow, black).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
-          "#000000")
-WARNING_COLOR = "#D55E00"
+WARNING_COLOR = COLORS["vermillion"]
 
 
 def _widgets():

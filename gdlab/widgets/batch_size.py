@@ -109,9 +109,9 @@ class BatchSize(Dashboard):
         ax.set_title("parameter path on the loss contours", fontsize=11)
         ax.set_xlabel(r"intercept $\theta_0$")
         ax.set_ylabel(r"slope $\theta_1$")
-        path, = ax.plot([], [], "-", color=COLORS[1], lw=0.8, alpha=0.8, animated=animated,
+        path, = ax.plot([], [], "-", color=COLORS["vermillion"], lw=0.8, alpha=0.8, animated=animated,
                         zorder=3)
-        ends, = ax.plot([], [], "o", color=COLORS[0], ms=3.5, animated=animated, zorder=4,
+        ends, = ax.plot([], [], "o", color=COLORS["blue"], ms=3.5, animated=animated, zorder=4,
                         label="end of each epoch")
         ax.legend(handles=[ends], fontsize=8, loc="lower right")
         ax_loss.set_yscale("log")
@@ -121,9 +121,9 @@ class BatchSize(Dashboard):
         ax_loss.set_ylabel("MSE on all data")
         ax_loss.grid(True, alpha=0.3)
         ax_loss.axhline(self.loss_star, color="0.4", lw=0.8, ls="--", label="least squares")
-        per_update, = ax_loss.plot([], [], "-", color=COLORS[1], lw=0.8, alpha=0.8,
+        per_update, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=0.8, alpha=0.8,
                                    animated=animated, label="after each update")
-        per_epoch, = ax_loss.plot([], [], "o-", color=COLORS[0], ms=4, lw=1.2,
+        per_epoch, = ax_loss.plot([], [], "o-", color=COLORS["blue"], ms=4, lw=1.2,
                                   animated=animated, label="after each epoch")
         ax_loss.legend(fontsize=8, loc="upper right")
         info = ax_loss.text(0.02, 0.04, "", transform=ax_loss.transAxes, fontsize=8.5,

@@ -85,10 +85,10 @@ class Descent1D(Dashboard):
         ax.set_title(f"gradient descent on {self.objective.name}", fontsize=11)
         ax.set_xlabel("$x$")
         ax.set_ylabel("$f(x)$")
-        steps_line, = ax.plot([], [], "-o", color=COLORS[1], ms=4, lw=1, alpha=0.85,
+        steps_line, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=4, lw=1, alpha=0.85,
                               animated=animated, zorder=3)
-        start, = ax.plot([], [], "o", color=COLORS[0], ms=8, animated=animated, zorder=4)
-        current, = ax.plot([], [], "D", color=COLORS[2], ms=8, mec="black",
+        start, = ax.plot([], [], "o", color=COLORS["blue"], ms=8, animated=animated, zorder=4)
+        current, = ax.plot([], [], "D", color=COLORS["bluish_green"], ms=8, mec="black",
                            animated=animated, zorder=5)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.8))
@@ -98,7 +98,7 @@ class Descent1D(Dashboard):
         ax_loss.set_yscale("log")
         top = float(self.curve_y.max() - self.f_star) * 1e3
         ax_loss.set_ylim(1e-12, max(top, 1e-6))
-        loss, = ax_loss.plot([], [], "-o", color=COLORS[1], ms=3, lw=1, animated=animated)
+        loss, = ax_loss.plot([], [], "-o", color=COLORS["vermillion"], ms=3, lw=1, animated=animated)
         ax_loss.grid(True, which="major", alpha=0.3)
         return new_view(fig=fig, ax=ax, ax_loss=ax_loss, steps=steps_line, start=start,
                         current=current, info=info, loss=loss,

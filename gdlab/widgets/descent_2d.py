@@ -90,18 +90,18 @@ class Descent2D(SurfaceClicks, Dashboard):
         ax, ax_loss = fig.subplots(1, 2)
         surface = SurfacePanel(ax)
         ax.set_title("click to choose the start point", fontsize=11)
-        path, = ax.plot([], [], "-o", color=COLORS[1], ms=2.5, lw=1.2, animated=animated,
+        path, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=2.5, lw=1.2, animated=animated,
                         zorder=3)
-        start, = ax.plot([], [], "o", color=COLORS[0], ms=8, mec="white", animated=animated,
+        start, = ax.plot([], [], "o", color=COLORS["blue"], ms=8, mec="white", animated=animated,
                          zorder=4)
-        current, = ax.plot([], [], "D", color=COLORS[3], ms=7, mec="black",
+        current, = ax.plot([], [], "D", color=COLORS["orange"], ms=7, mec="black",
                            animated=animated, zorder=5)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.8), zorder=6)
         ax_loss.set_title("loss against updates", fontsize=11)
         ax_loss.set_xlabel("update $k$")
         ax_loss.grid(True, alpha=0.3)
-        loss, = ax_loss.plot([], [], "-", color=COLORS[1], lw=1.5, animated=animated)
+        loss, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=1.5, animated=animated)
         view = new_view(fig=fig, ax=ax, ax_loss=ax_loss, surface=surface, path=path,
                         start=start, current=current, info=info, loss=loss,
                         warning=self._figure_warning(fig, animated), shown=None)

@@ -85,11 +85,11 @@ class Momentum(Dashboard):
         ax.set_title("path on the quadratic", fontsize=11)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
-        path, = ax.plot([], [], "-o", color=COLORS[1], ms=2.5, lw=1.2, animated=animated,
+        path, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=2.5, lw=1.2, animated=animated,
                         zorder=3)
-        head, = ax.plot([], [], "D", color=COLORS[3], mec="black", ms=7, animated=animated,
+        head, = ax.plot([], [], "D", color=COLORS["orange"], mec="black", ms=7, animated=animated,
                         zorder=4)
-        ax.plot([START[0]], [START[1]], "o", color=COLORS[0], ms=8, zorder=4)
+        ax.plot([START[0]], [START[1]], "o", color=COLORS["blue"], ms=8, zorder=4)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=8.5,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85),
                        zorder=6)
@@ -99,9 +99,9 @@ class Momentum(Dashboard):
         ax_err.set_xlabel("update $k$")
         ax_err.set_ylabel(r"$|v_i^\top (x_k - x^\star)|$")
         ax_err.grid(True, alpha=0.3)
-        steep, = ax_err.plot([], [], "-", color=COLORS[1], lw=1.5, animated=animated,
+        steep, = ax_err.plot([], [], "-", color=COLORS["vermillion"], lw=1.5, animated=animated,
                              label=r"steep: $\lambda = L = 1$")
-        shallow, = ax_err.plot([], [], "-", color=COLORS[0], lw=1.5, animated=animated,
+        shallow, = ax_err.plot([], [], "-", color=COLORS["blue"], lw=1.5, animated=animated,
                                label=r"shallow: $\lambda = \mu = 1/\kappa$")
         ax_err.legend(fontsize=8, loc="lower left")
         return new_view(fig=fig, ax=ax, ax_err=ax_err, panel=panel, path=path, head=head,

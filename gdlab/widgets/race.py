@@ -10,7 +10,7 @@ import numpy as np
 
 from gdlab._validation import Options, check
 
-from ._base import Dashboard, check_int, divergence_message, float_slider, new_view
+from ._base import COLORS, Dashboard, check_int, divergence_message, float_slider, new_view
 from ._base import log_slider
 from ._runs import optimizer_run
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
@@ -33,9 +33,10 @@ LANES = {
 DEFAULT_RACE = ("gd", "momentum", "rmsprop", "adam")
 # One fixed colour per lane (Okabe-Ito, without its yellow, which vanishes on the surface
 # image; grey for the eighth), so a lane keeps its colour when others are toggled.
-LANE_COLORS = {"gd": "#000000", "momentum": "#0072B2", "nesterov": "#56B4E9",
-               "adagrad": "#009E73", "rmsprop": "#E69F00", "adam": "#D55E00",
-               "adamw": "#CC79A7", "newton": "#7F7F7F"}
+LANE_COLORS = {"gd": COLORS["black"], "momentum": COLORS["blue"],
+               "nesterov": COLORS["sky_blue"], "adagrad": COLORS["bluish_green"],
+               "rmsprop": COLORS["orange"], "adam": COLORS["vermillion"],
+               "adamw": COLORS["reddish_purple"], "newton": "#7F7F7F"}
 
 
 def make_optimizer(kind, settings):

@@ -80,9 +80,9 @@ class FeatureScaling(Dashboard):
         # One common factor r on both axes keeps the geometry (and so kappa) visible.
         ax.set_xlabel(r"$(w_1 - w_1^\star)\,/\,r$")
         ax.set_ylabel(r"$(w_2 - w_2^\star)\,/\,r$")
-        path, = ax.plot([], [], "-o", color=COLORS[1], ms=2.5, lw=1.2, animated=animated,
+        path, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=2.5, lw=1.2, animated=animated,
                         zorder=3)
-        start, = ax.plot([], [], "o", color=COLORS[0], ms=8, animated=animated, zorder=4)
+        start, = ax.plot([], [], "o", color=COLORS["blue"], ms=8, animated=animated, zorder=4)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=8.5,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85),
                        zorder=6)
@@ -93,7 +93,7 @@ class FeatureScaling(Dashboard):
         ax_loss.set_ylabel(r"$(\ell(w_k) - \ell^\star) / (\ell(w_0) - \ell^\star)$")
         ax_loss.grid(True, alpha=0.3)
         ax_loss.axhline(TOL, color="0.5", lw=0.8, ls="--")
-        loss, = ax_loss.plot([], [], "-", color=COLORS[1], lw=1.5, animated=animated)
+        loss, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=1.5, animated=animated)
         return new_view(fig=fig, ax=ax, ax_loss=ax_loss, panel=panel, path=path, start=start,
                         info=info, loss=loss, warning=self._figure_warning(fig, animated))
 

@@ -134,8 +134,8 @@ class Schedules(Dashboard):
         ax_lr.set_xlabel("update $k$")
         ax_lr.set_ylabel(r"$\eta_k$")
         ax_lr.grid(True, alpha=0.3)
-        lr_line, = ax_lr.plot([], [], "-", color=COLORS[0], lw=1.8, animated=animated)
-        limit = ax_lr.axhline(2.0, color=COLORS[1], lw=0.8, ls="--", label="2/L")
+        lr_line, = ax_lr.plot([], [], "-", color=COLORS["blue"], lw=1.8, animated=animated)
+        limit = ax_lr.axhline(2.0, color=COLORS["vermillion"], lw=0.8, ls="--", label="2/L")
         ax_lr.legend(handles=[limit], fontsize=8, loc="upper right")
         info = ax_lr.text(0.02, 0.97, "", transform=ax_lr.transAxes, va="top", fontsize=8.5,
                           animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85))
@@ -147,7 +147,7 @@ class Schedules(Dashboard):
         ax_loss.grid(True, alpha=0.3)
         ref, = ax_loss.plot([], [], "-", color="0.6", lw=1.0, animated=animated,
                             label="constant lr")
-        loss, = ax_loss.plot([], [], "-", color=COLORS[1], lw=1.3, animated=animated,
+        loss, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=1.3, animated=animated,
                              label="schedule")
         ax_loss.legend(handles=[loss, ref], fontsize=8, loc="upper right")
         return new_view(fig=fig, ax_lr=ax_lr, ax_loss=ax_loss, lr=lr_line, loss=loss,
