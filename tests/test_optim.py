@@ -643,3 +643,25 @@ def test_fit_clips_with_the_rule_of_clip_grad_norm():
 
 def test_clipping_a_zero_gradient_to_zero_norm_is_finite():
     np.testing.assert_array_equal(optim.clip_grad_norm(np.zeros(2), 0.0), [0.0, 0.0])
+
+
+# --------------------------------------------------------------------------- runner interface
+def test_step_unchecked_is_step_without_the_checks():
+    g = np.array([0.5, -1.0])
+    a, b = Adam(lr=0.1), Adam(lr=0.1)
+    x_a = a.step(X0[:2], g)
+    x_b = b.step(X0[:2], g)
+    x_a = a.step(x_a, g)
+    x_b = b.step_unchecked(x_b, g, b.current_lr)
+    np.testing.assert_array_equal(x_a, x_b)
+    assert a.t == b.t == 2
+
+
+def test_lr_at_evaluates_the_schedule_without_moving_the_count():
+    opt = SGD(lr=lambda t: 1.0 / (t + 1))
+    assert opt.lr_at(3) == 0.25 and opt.t == 0
+    opt.count_steps(3)
+    assert opt.t == 3 and opt.current_lr == opt.lr_at(3)
+    assert SGD(lr=0.2).lr_at(99) == 0.2
+    with pytest.raises(ValueError, match="Invalid number of steps: -1"):
+        opt.count_steps(-1)

@@ -91,17 +91,22 @@ class Optimizer:
     @property
     def current_lr(self):
         """The learning rate the NEXT step will use (a schedule is evaluated at ``self.t``)."""
+        return self.lr_at(self.t)
+
+    def lr_at(self, step):
+        """The learning rate of the 0-based update ``step`` (the float lr, or the schedule's
+        value there), checked like the lr itself. Does not touch the step count."""
         if not callable(self.lr):
             return self.lr
-        value = self.lr(self.t)
+        value = self.lr(step)
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at step {self.t}; "
+            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at step {step}; "
                             "a schedule must return a float") from None
         if not value >= 0.0 or math.isinf(value):
             raise ValueError(f"Invalid learning rate: {value} returned by the schedule "
-                             f"{self.lr!r} at step {self.t} (must be finite and >= 0)")
+                             f"{self.lr!r} at step {step} (must be finite and >= 0)")
         return value
 
     # -- state -----------------------------------------------------------------------
@@ -152,10 +157,30 @@ class Optimizer:
         Neither ``x`` nor ``grad`` is modified. Lists are accepted and converted.
         """
         x, g = self._prepare(x, grad)
-        lr = self.current_lr
+        return self.step_unchecked(x, g, self.current_lr)
+
+    def step_unchecked(self, x, g, lr):
+        """``step`` without its checks, for inner loops that already know the inputs are fine.
+
+        The caller vouches that ``x`` and ``g`` are float arrays of the shape and dtype an
+        earlier ``step`` accepted, and passes the rate (normally ``current_lr``, which the
+        caller may also want to record). ``gdlab.train.fit`` uses it after the first update:
+        for small mini-batches the checks cost more than the update itself.
+        """
         new = self._update(x, g, lr)
         self.t += 1
         return new
+
+    def count_steps(self, n):
+        """Add ``n`` updates that were computed outside this object to the step count.
+
+        For a runner that does the optimizer's arithmetic itself (``gdlab.epochs``' fast
+        plain-SGD epoch). Only an optimizer whose sole state is the count can be driven
+        that way, and ``n`` must be the updates really applied: schedules read the count.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"Invalid number of steps: {n!r} (must be an integer >= 0)")
+        self.t += int(n)
 
     def _update(self, x, g, lr):  # pragma: no cover - abstract
         raise NotImplementedError
