@@ -380,7 +380,7 @@ ERRORS = [
     (lambda: fit(LinearRegression(), _X, _y, SGD(lr=0.1), batch_size=21), ValueError,
      r"Invalid batch_size: 21 .*m = 20"),
     (lambda: fit(LinearRegression(), _X, _y, SGD(lr=0.1), batch_size=2.5), TypeError,
-     r"^Invalid batch_size: 2.5 \(must be an integer in \[1, 20\], or None, not float"),
+     r"^Invalid batch_size: 2.5 \(must be an integer in \[1, 20\], not float; m = 20 examples, or None"),
     (lambda: fit(LinearRegression(), _X, _y, SGD(lr=0.1), epochs=0), ValueError, "Invalid epochs: 0"),
     (lambda: fit(LinearRegression(), _X, _y, SGD(lr=0.1), params0=[np.nan, 0, 0]), ValueError, "finite"),
     (lambda: fit(LinearRegression(), _X, _y, SGD(lr=0.1), params0=np.zeros(4)), ValueError,
