@@ -665,3 +665,36 @@ def test_lr_at_evaluates_the_schedule_without_moving_the_count():
     assert SGD(lr=0.2).lr_at(99) == 0.2
     with pytest.raises(ValueError, match="Invalid number of steps: -1"):
         opt.count_steps(-1)
+
+
+# --------------------------------------------------------------------------- torch habits
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW, Newton])
+def test_torch_style_params_argument_explains_gdlab_call(cls):
+    # issue 13: gdlab.optim.Adam([x], lr=0.1) used to be Python's bare "takes 1 positional
+    # argument but 2 were given"; the message must say how gdlab's call differs
+    x = np.zeros(2)
+    with pytest.raises(TypeError) as info:
+        cls([x], lr=0.1)
+    text = str(info.value)
+    assert f"{cls.__name__}(lr=" in text and "opt.step(x, grad)" in text
+    assert "positional" in text and "torch" in text
+
+
+def test_crosscheck_script_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    # the script needs torch only to run the comparison; its verdict is plain Python
+    fake = types.SimpleNamespace(SGD=object, Adagrad=object, RMSprop=object, Adam=object,
+                                 AdamW=object)
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(optim=fake))
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "crosscheck_torch.py"
+    spec = importlib.util.spec_from_file_location("crosscheck_torch", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.verdict([1e-16, 3e-15]) == 0
+    assert script.verdict([1e-16, 1e-3]) == 1
+    assert script.verdict([float("nan")]) == 1
+    assert "MISMATCH" in capsys.readouterr().out

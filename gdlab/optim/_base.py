@@ -73,6 +73,19 @@ class Optimizer:
     needs_hessian = False
     _buffer_names = ()  # names shown in .state, in this order
 
+    def __new__(cls, *args, **kwargs):
+        # Every hyperparameter is keyword-only, so a positional argument is almost always
+        # torch's habit of handing the parameters to the constructor. Say what differs,
+        # instead of Python's bare "takes 1 positional argument but 2 were given".
+        if args:
+            name = cls.__name__
+            raise TypeError(
+                f"{name}() takes no positional arguments (got {len(args)}). Unlike torch.optim, "
+                f"a gdlab optimizer does not hold the parameters: create it with keywords, "
+                f"opt = gdlab.optim.{name}(lr=0.1), and pass the parameters to each step, "
+                f"x = opt.step(x, grad), which returns the new x.")
+        return super().__new__(cls)
+
     def __init__(self, *, lr):
         self.lr = lr
         self.reset()
