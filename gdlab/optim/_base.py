@@ -141,6 +141,13 @@ class Optimizer:
 
     # -- step ------------------------------------------------------------------------
     def _prepare(self, x, grad):
+        if (type(x) is np.ndarray and type(grad) is np.ndarray and x.dtype == self._dtype
+                and grad.dtype == self._dtype and x.shape == self._shape == grad.shape):
+            # The common case after the first step: float arrays this optimizer has seen
+            # (self._dtype is only ever a float dtype). The checks below would return them
+            # unchanged; skipping them makes step() ~4 us faster, which a dashboard running
+            # hundreds of steps per slider move can feel.
+            return x, grad
         x = as_float_array(x, "x")
         g = np.asarray(grad)
         if g.shape != x.shape:

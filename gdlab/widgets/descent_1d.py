@@ -10,7 +10,9 @@ import numpy as np
 
 from ._base import (COLORS, Dashboard, check_int, check_range, divergence_message,
                     float_slider, new_view)
-from ._runs import gradient_descent
+from gdlab.optim import SGD
+
+from ._runs import optimizer_run
 
 MAX_STEPS = 200
 
@@ -108,8 +110,8 @@ class Descent1D(Dashboard):
     def _compute(self):
         c = self.controls
         lr, x0, steps = float(c["lr"].value), float(c["x0"].value), int(c["steps"].value)
-        self.result = gradient_descent(self.objective.grad, self.objective.f,
-                                       np.array([x0]), lr, steps, lo=[self.lo], hi=[self.hi])
+        self.result = optimizer_run(self.objective, SGD(lr=lr), np.array([x0]), steps,
+                                    lo=[self.lo], hi=[self.hi])
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is not None:

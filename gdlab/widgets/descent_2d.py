@@ -9,7 +9,9 @@ import numpy as np
 
 from ._base import COLORS, Dashboard, check_int, check_range, divergence_message, new_view
 from ._base import log_slider
-from ._runs import gradient_descent
+from gdlab.optim import SGD
+
+from ._runs import optimizer_run
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
                        surface_data, surfaces_2d)
 
@@ -137,8 +139,8 @@ class Descent2D(SurfaceClicks, Dashboard):
         self.f_star = gap_floor(self.objective, self.data)
         lr, steps = float(c["lr"].value), int(c["steps"].value)
         e = self.data.extent
-        self.result = gradient_descent(self.objective.grad, self.objective.f, self.start, lr,
-                                       steps, lo=(e[0], e[2]), hi=(e[1], e[3]))
+        self.result = optimizer_run(self.objective, SGD(lr=lr), self.start, steps,
+                                    lo=(e[0], e[2]), hi=(e[1], e[3]))
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is None:

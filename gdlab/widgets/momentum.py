@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab.optim import SGD
+
 from ._base import COLORS, Dashboard, check_int, check_range, float_slider, new_view
 from ._base import divergence_message, log_slider
 from ._quadratic import EllipsePanel
@@ -30,19 +32,17 @@ def quadratic_matrix(kappa, angle=ANGLE):
 
 
 def heavy_ball(A, x0, lr, beta, steps, *, growth=100.0):
-    """Iterates of SGD-with-momentum on 1/2 x^T A x; stops when the error exceeds
-    ``growth`` times the start's (stable runs never grow that much: the transient growth
-    of heavy ball stays within a small factor). Returns (path (n+1, 2), step at which it
-    blew up or None)."""
+    """Iterates of gdlab.optim.SGD(lr, momentum=beta) on 1/2 x^T A x; stops when the error
+    exceeds ``growth`` times the start's (stable runs never grow that much: the transient
+    growth of heavy ball stays within a small factor). Returns (path (n+1, 2), step at
+    which it blew up or None)."""
     path = np.empty((steps + 1, 2))
     path[0] = x = np.array(x0, dtype=float)
     far = growth * float(np.max(np.abs(x)))
-    buf = None
+    opt = SGD(lr=lr, momentum=beta)
     with np.errstate(all="ignore"):
         for k in range(steps):
-            g = A @ x
-            buf = g if buf is None else beta * buf + g
-            x = x - lr * buf
+            x = opt.step(x, A @ x)
             if not np.all(np.isfinite(x)) or np.max(np.abs(x)) > far:
                 return path[: k + 1], k + 1
             path[k + 1] = x

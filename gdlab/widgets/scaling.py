@@ -111,6 +111,11 @@ class FeatureScaling(Dashboard):
         self.mu, self.L = float(lam[0]), float(lam[-1])
         self.kappa = self.L / self.mu
         self.lr = self.lr_factor / self.L
+        # No descent loop here, on purpose: on this quadratic, gradient descent's error
+        # along eigenvector i is exactly (1 - lr lam_i)^k times the start's, the formula
+        # the dashboard exists to show, so all steps come from one vectorised power.
+        # (gdlab.optim.SGD gives the same iterates to rounding; tests/test_widgets.py
+        # checks the path against plain gradient descent.)
         e0 = np.zeros(2) - self.w_star               # w_0 = 0
         coef = V.T @ e0                              # error in eigen-coordinates
         ks = np.arange(self.steps + 1)[:, None]
