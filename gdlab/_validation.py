@@ -26,6 +26,8 @@ TypeError: Invalid alpha: True (must be a finite number >= 0, not bool)
 import math
 import numbers
 
+import numpy as np
+
 __all__ = ["Interval", "Options", "check", "is_real"]
 
 
@@ -35,8 +37,8 @@ def is_real(value):
 
 
 def _is_bool(value):
-    # numpy.bool_ is not a numbers.Real, but guard it explicitly: np.True_ must not pass
-    return isinstance(value, bool) or type(value).__name__ == "bool_"
+    # numpy's bool is no numbers.Real, but Options(True, False) must know it as a bool
+    return isinstance(value, (bool, np.bool_))
 
 
 def _show_bound(bound):
@@ -133,8 +135,8 @@ def _fail(error, label, shown, constraint, also, none_ok, *, kind=None, hint=Non
 def check(value, name, constraint, *, label=None, hint=None, none_ok=False, also=None):
     """Return ``value`` (as float / int for an Interval) if it satisfies ``constraint``.
 
-    ``name`` is the argument's name; ``label`` is how the message names it when that
-    differs (torch says "learning rate" for ``lr``). ``hint`` is appended after a ";".
+    ``name`` is the argument's name, which the message quotes unless ``label`` names it
+    differently (torch says "learning rate" for ``lr``). ``hint`` is appended after a ";".
     ``none_ok`` lets ``None`` through; ``also`` names another accepted kind of value that
     the caller has already handled (e.g. "a schedule"), so the message lists it too.
     """

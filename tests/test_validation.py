@@ -126,3 +126,9 @@ def test_docstring_examples_run():
 
     from gdlab import _validation
     assert doctest.testmod(_validation).failed == 0
+
+
+def test_numpy_bools_are_bools():
+    assert check(np.True_, "standardize", Options(True, False))
+    with pytest.raises(ValueError):
+        check(np.int64(1), "standardize", Options(True, False))
