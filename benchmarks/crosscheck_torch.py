@@ -4,9 +4,11 @@
 
 The unit tests compare every optimizer with plain loops written from the documented
 formulas; this script is the extra check that those formulas are the ones PyTorch runs.
-It prints one line per configuration and the largest relative difference found.
+It prints one line per configuration and the largest relative difference found, and
+exits with status 1 when any configuration differs by more than ``TOLERANCE``.
 """
 import itertools
+import sys
 
 import numpy as np
 import torch
@@ -17,6 +19,9 @@ A = np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.4]])
 B = np.array([1.0, -2.0, 0.5])
 X0 = np.array([1.5, -0.7, 2.0])
 STEPS = 30
+#: both sides compute in float64, so agreeing formulas differ by rounding only (~1e-15);
+#: a wrong formula or default shows up many orders of magnitude above this
+TOLERANCE = 1e-10
 
 
 def grid(**options):
@@ -42,8 +47,20 @@ CASES = (
 )
 
 
+def verdict(diffs, tol=TOLERANCE):
+    """The exit status: 0 when every relative difference is within ``tol``, else 1."""
+    bad = [d for d in diffs if not d <= tol]   # NaN counts as a mismatch
+    worst = max(diffs, default=0.0)
+    print(f"worst relative difference over {len(diffs)} configurations: {worst:.1e}")
+    if bad:
+        print(f"MISMATCH: {len(bad)} of {len(diffs)} configurations differ by more than "
+              f"{tol:.0e}")
+        return 1
+    return 0
+
+
 def main():
-    worst = 0.0
+    diffs = []
     for ours, theirs, kw in CASES:
         x = X0.copy()
         p = torch.tensor(X0.copy(), requires_grad=True)
@@ -54,10 +71,11 @@ def main():
             topt.step()
         ref = p.detach().numpy()
         diff = float(np.max(np.abs(x - ref) / np.maximum(np.abs(ref), 1e-12)))
-        worst = max(worst, diff)
-        print(f"{ours.__name__:8s} {kw} max_rel_diff={diff:.1e}")
-    print(f"worst relative difference over {len(CASES)} configurations: {worst:.1e}")
+        diffs.append(diff)
+        print(f"{ours.__name__:8s} {kw} max_rel_diff={diff:.1e}"
+              + ("" if diff <= TOLERANCE else "  MISMATCH"))
+    return verdict(diffs)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,6 +9,7 @@ from importlib import resources
 
 import numpy as np
 
+from gdlab._validation import Interval, Options, check
 from gdlab.models._validate import check_nonneg
 
 __all__ = [
@@ -19,9 +20,7 @@ __all__ = [
 
 
 def _positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
-    return int(value)
+    return check(value, name, Interval(minimum, None, integer=True))
 
 
 def _as_2d_float(X, name="X"):
@@ -99,9 +98,7 @@ def make_ratings(n_users=50, n_items=40, *, rank=3, density=0.3, noise=0.1, seed
     n_items = _positive_int(n_items, "n_items")
     rank = _positive_int(rank, "rank")
     noise = check_nonneg(noise, "noise")
-    density = float(density)
-    if not 0.0 < density <= 1.0:
-        raise ValueError(f"Invalid density: {density} (must be in (0, 1])")
+    density = check(density, "density", Interval(0, 1, closed="right"))
     rng = np.random.default_rng(seed)
     scale = rank ** -0.25  # entries of U V^T then have variance 1
     U = rng.normal(0.0, scale, size=(n_users, rank))
@@ -149,9 +146,7 @@ class Standardizer:
     """
 
     def __init__(self, *, constant="error"):
-        if constant not in ("error", "keep"):
-            raise ValueError(f"Invalid constant: {constant!r}; valid: 'error', 'keep'")
-        self.constant = constant
+        self.constant = check(constant, "constant", Options("error", "keep"))
         self.mean_ = None
         self.std_ = None
 
@@ -220,9 +215,7 @@ def train_test_split(X, y, *, test_fraction=0.25, seed=0):
     m = X.shape[0]
     if y.shape[0] != m:
         raise ValueError(f"X and y disagree on the number of examples: X has {m} rows, y has {y.shape[0]}")
-    test_fraction = float(test_fraction)
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"Invalid test_fraction: {test_fraction} (must be strictly between 0 and 1)")
+    test_fraction = check(test_fraction, "test_fraction", Interval(0, 1, closed="neither"))
     if m < 2:
         raise ValueError(f"need at least 2 examples to split; got {m}")
     n_test = min(max(int(round(test_fraction * m)), 1), m - 1)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.optim.clipping import clip_coef
+
 #: rows gathered per copy when shuffling (a few batches at a time): one copy of ~1000 rows
 #: into a reused buffer costs less than many tiny copies and stays in the CPU cache.
 GATHER_ROWS = 1024
@@ -129,13 +131,14 @@ class GeneralEpoch:
                 gn = sqrt(dot(g, g))
                 if tol is not None and gn <= tol:
                     return params, n, Stop("gradient norm below tol", converged=True)
-                if clip_norm is not None and gn > clip_norm:
-                    g = g * (clip_norm / gn)
+                if clip_norm is not None:
+                    coef = clip_coef(gn, clip_norm)   # gdlab's one clipping rule (torch's)
+                    if coef < 1.0:
+                        g = g * coef
                 lr_now = optimizer.current_lr if has_current_lr else float("nan")
                 if update is not None and n and g.dtype == params.dtype:
                     # same arithmetic as optimizer.step, minus re-validating x and g
                     params = update(params, g, lr_now)
-                    optimizer.t += 1
                 else:
                     params = step(params, g)
                 if prox is not None:
@@ -147,18 +150,18 @@ class GeneralEpoch:
 
 
 def unchecked_update(optimizer):
-    """optimizer._update when it is a gdlab optimizer using the base class's step().
+    """optimizer.step_unchecked when it is a gdlab optimizer using the base class's step().
 
-    Optimizer.step(x, g) = validate/convert x and g, then _update(x, g, current_lr), then
-    t += 1. In fit's loop x and g are already float arrays of matching shape and dtype
-    (checked on the first step, which goes through step()), so later steps can skip the
-    validation, which costs more than the update itself for small mini-batches.
+    Optimizer.step(x, g) = validate/convert x and g, then step_unchecked(x, g, current_lr).
+    In fit's loop x and g are already float arrays of matching shape and dtype (checked on
+    the first step, which goes through step()), so later steps can skip the validation,
+    which costs more than the update itself for small mini-batches. An optimizer that
+    overrides step() (Newton) always goes through it.
     """
     from gdlab.optim._base import Optimizer
 
-    if (isinstance(optimizer, Optimizer) and type(optimizer).step is Optimizer.step
-            and callable(getattr(optimizer, "_update", None))):
-        return optimizer._update
+    if isinstance(optimizer, Optimizer) and type(optimizer).step is Optimizer.step:
+        return optimizer.step_unchecked
     return None
 
 
@@ -176,9 +179,9 @@ class LeastSquaresSGDEpoch:
     residuals and gradients go into preallocated rows too, and the batch losses
     ``r.r / b`` and gradient norms are computed for the whole block with one call each. A
     divergence is found when the block ends; the records are then cut at the first bad
-    batch, and the parameters and the optimizer's step count are rewound to it, so the
-    result is the same as stopping at once. (Only the step count needs rewinding: plain
-    SGD keeps no other state.)
+    batch, the parameters taken from before it, and only the updates before it are added
+    to the optimizer's step count (``count_steps``), so the result is the same as stopping
+    at once. (Plain SGD keeps no state but the count, so nothing else needs undoing.)
 
     Measured with ``benchmarks/core.py`` (one epoch, 200,000 x 100, batch 32, 2 cores):
     ~45-50 ms against ~68-70 ms for the general loop and ~85-100 ms for scikit-learn's
@@ -254,7 +257,7 @@ class LeastSquaresSGDEpoch:
         neg_lr = None if schedule else np.array(-lr_now, dtype=dtype)
         k = len(plan)
         stamps, lrs = [], []
-        t0 = optimizer.t
+        t = optimizer.t   # the step count moves on only by the updates kept (below)
         self.iterates[0] = params
         for X_b, y_b, r, g, theta, theta_next, scale in plan:
             dot(X_b, theta, out=r)
@@ -263,14 +266,12 @@ class LeastSquaresSGDEpoch:
             multiply(g, scale, out=g)
             stamps.append(perf_counter())
             if schedule:
-                lr_now = optimizer.current_lr
-                optimizer.t += 1
+                lr_now = optimizer.lr_at(t)
+                t += 1
                 lrs.append(lr_now)
                 neg_lr = np.array(-lr_now, dtype=dtype)
             multiply(g, neg_lr, out=step)
             add(step, theta, out=theta_next)
-        if not schedule:
-            optimizer.t += k
         R, G = self.residuals[:k], self.grads[:k]
         losses = np.einsum("ij,ij->i", R, R) / sizes
         bad = first_bad(losses, self.max_loss)
@@ -283,10 +284,10 @@ class LeastSquaresSGDEpoch:
         if rec.path is not None:
             rec.path[n:end] = self.iterates[:done]
         params = self.iterates[done].copy()
+        optimizer.count_steps(done)
         if bad is None:
             return params, end, None
-        # Rewind to the first diverging batch: record it as GeneralEpoch would, untaken.
-        optimizer.t = t0 + done
+        # Stop at the first diverging batch: record it as GeneralEpoch would, untaken.
         rec.loss[end] = losses[done]
         rec.time[end] = stamps[done] - rec.start
         if rec.path is not None:

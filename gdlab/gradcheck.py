@@ -29,23 +29,22 @@ Example::
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from gdlab._validation import Interval, check
 
 __all__ = ["numerical_grad", "relative_error", "check_grad", "GradCheckResult"]
 
 _TINY = np.finfo(np.float64).tiny
 
 
+_POSITIVE = Interval(0, None, closed="neither")
+
+
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid {name}: {value!r} (expected a positive real number)")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"Invalid {name}: {value!r} (must be a positive finite number)")
-    return float(value)
+    return check(value, name, _POSITIVE)
 
 
 def _as_float_array(x, name="x"):

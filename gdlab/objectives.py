@@ -31,10 +31,11 @@ so they are accurate to about 1e-12, not just to the digits written here.
 from __future__ import annotations
 
 import math
-import numbers
 from functools import lru_cache
 
 import numpy as np
+
+from gdlab._validation import Interval, check
 
 __all__ = [
     "Objective", "parabola", "quadratic", "ill_conditioned", "rosenbrock", "beale",
@@ -46,25 +47,12 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------
-def _real(name, value, *, low=None, low_inclusive=True, why=""):
-    """A finite real number as float, or a TypeError/ValueError that quotes the value."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid {name}: {value!r} (expected a real number{why})")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"Invalid {name}: {value!r} (must be finite{why})")
-    if low is not None and (v < low or (v == low and not low_inclusive)):
-        bound = f">= {low}" if low_inclusive else f"> {low}"
-        raise ValueError(f"Invalid {name}: {value!r} (must be {bound}{why})")
-    return v
+_ANY_REAL = Interval()
+_POSITIVE = Interval(0, None, closed="neither")
 
 
 def _int(name, value, *, low):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Invalid {name}: {value!r} (expected an integer >= {low})")
-    if value < low:
-        raise ValueError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
-    return int(value)
+    return check(value, name, Interval(low, None, integer=True))
 
 
 def _points(name, value, dim):
@@ -298,9 +286,8 @@ def parabola(a=1.0, c=0.0):
       a: the curvature, a > 0.
       c: the minimizer.
     """
-    a = _real("a", a, low=0.0, low_inclusive=False,
-              why="; a is the curvature f'' and must be positive for a minimum")
-    c = _real("c", c)
+    a = check(a, "a", _POSITIVE, hint="a is the curvature f'' and must be positive for a minimum")
+    c = check(c, "c", _ANY_REAL)
     return Objective(
         "parabola", 1,
         lambda x: 0.5 * a * (x - c) ** 2,
@@ -490,10 +477,10 @@ def ill_conditioned(kappa, dim=2, angle=0.0):
       dim: number of coordinates, >= 2.
       angle: rotation of the eigenvectors in the (x0, x1) plane, in radians.
     """
-    kappa = _real("kappa", kappa, low=1.0,
-                  why="; kappa = L/mu is the condition number, at least 1")
+    kappa = check(kappa, "kappa", Interval(1, None),
+                  hint="kappa = L/mu is the condition number, at least 1")
     dim = _int("dim", dim, low=2)
-    angle = _real("angle", angle, why="; the rotation angle in radians")
+    angle = check(angle, "angle", _ANY_REAL, hint="the rotation angle in radians")
     eig = np.geomspace(1.0, kappa, dim)
     R = np.eye(dim)
     c, s = math.cos(angle), math.sin(angle)
@@ -544,9 +531,8 @@ def rosenbrock(a=1.0, b=100.0):
       a: x-coordinate of the minimum.
       b: steepness of the valley walls, > 0.
     """
-    a = _real("a", a)
-    b = _real("b", b, low=0.0, low_inclusive=False,
-              why="; b weights the valley term and must be positive")
+    a = check(a, "a", _ANY_REAL)
+    b = check(b, "b", _POSITIVE, hint="b weights the valley term and must be positive")
 
     def f(p):
         x, y = p

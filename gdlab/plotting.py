@@ -22,9 +22,9 @@ Example::
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from gdlab._validation import Interval, check
 
 __all__ = ["PALETTE", "COLORS", "contour", "path", "loss_curves", "trace_1d"]
 
@@ -137,9 +137,7 @@ def contour(objective, ax=None, *, bounds=None, levels=30, log=True, resolution=
     """
     obj = _resolve(objective, 2, "contour")
     (x0, x1), (y0, y1) = _window(obj.bounds if bounds is None else bounds, 2)
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) \
-            or resolution < 10:
-        raise ValueError(f"Invalid resolution: {resolution!r} (expected an integer >= 10)")
+    resolution = check(resolution, "resolution", Interval(10, None, integer=True))
     ax = _new_axes(ax, (5.5, 4.5))
 
     X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -150,9 +148,9 @@ def contour(objective, ax=None, *, bounds=None, levels=30, log=True, resolution=
         raise ValueError(f"{obj.name} is not finite anywhere in the window {bounds!r}")
     lo, hi = float(finite.min()), float(finite.max())
 
-    if isinstance(levels, numbers.Integral) and not isinstance(levels, bool):
-        if levels < 2:
-            raise ValueError(f"Invalid levels: {levels!r} (expected at least 2)")
+    if Interval(integer=True).kind_ok(levels):
+        levels = check(levels, "levels", Interval(2, None, integer=True),
+                       hint="or an increasing sequence of values")
         span = max(hi - lo, 1e-12)
         if log:
             # Geometric spacing above the lowest value: dense near the bottom of the bowl.

@@ -13,42 +13,36 @@ import bisect
 import math
 import numbers
 
+from gdlab._validation import Interval, Options, check
+
 __all__ = ["constant", "step_decay", "multi_step", "exponential", "inverse_time", "cosine",
            "warmup", "ReduceOnPlateau"]
 
 
 # --------------------------------------------------------------------------- checks
-def _real(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} of type {type(value).__name__}")
-    value = float(value)
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"Invalid {name}: {value} (must be finite)")
-    return value
+# The rule and message shape are gdlab._validation's; these name the common constraints.
+_NONNEG = Interval(0, None)
+_POSITIVE = Interval(0, None, closed="neither")
+_UNIT = Interval(0, 1)
 
 
 def _lr(value, name="lr"):
-    value = _real(value, name)
-    if value < 0:
-        raise ValueError(f"Invalid learning rate: {value} (must be >= 0)")
-    return value
+    return check(value, name, _NONNEG, label="learning rate" if name == "lr" else name)
 
 
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value} (must be an int >= {minimum})")
-    return int(value)
+def _int(value, name, minimum=1):
+    return check(value, name, Interval(minimum, None, integer=True))
+
+
+def _min_lr(value, lr):
+    return check(value, "min_lr", Interval(0, lr), hint=f"a floor cannot exceed lr={lr}")
+
+
+_STEP = Interval(0, None, integer=True)
 
 
 def _step(step):
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        raise TypeError(f"a schedule is called with the 0-based step index (an int), "
-                        f"got {step!r}")
-    if step < 0:
-        raise ValueError(f"Invalid step: {step} (step indices start at 0)")
-    return int(step)
+    return check(step, "step", _STEP, hint="a schedule is called with the 0-based step index")
 
 
 class _Schedule:
@@ -105,10 +99,8 @@ class step_decay(_Schedule):
 
     def __init__(self, lr, *, step_size, gamma=0.1):
         self.lr = _lr(lr)
-        self.step_size = _positive_int(step_size, "step_size")
-        self.gamma = _real(gamma, "gamma")
-        if self.gamma <= 0:
-            raise ValueError(f"Invalid gamma: {self.gamma} (must be > 0; < 1 decays)")
+        self.step_size = _int(step_size, "step_size")
+        self.gamma = check(gamma, "gamma", _POSITIVE, hint="< 1 decays")
 
     def _args(self):
         return {"lr": self.lr, "step_size": self.step_size, "gamma": self.gamma}
@@ -138,13 +130,11 @@ class multi_step(_Schedule):
         except TypeError:
             raise TypeError(f"milestones must be a list of ints, got {milestones!r}") from None
         for m in milestones:
-            _positive_int(m, "milestone")
+            _int(m, "milestone")
         if any(b <= a for a, b in zip(milestones, milestones[1:])):
             raise ValueError(f"Invalid milestones: {milestones} (must be strictly increasing)")
         self.milestones = [int(m) for m in milestones]
-        self.gamma = _real(gamma, "gamma")
-        if self.gamma <= 0:
-            raise ValueError(f"Invalid gamma: {self.gamma} (must be > 0; < 1 decays)")
+        self.gamma = check(gamma, "gamma", _POSITIVE, hint="< 1 decays")
 
     def _args(self):
         return {"lr": self.lr, "milestones": self.milestones, "gamma": self.gamma}
@@ -168,9 +158,7 @@ class exponential(_Schedule):
 
     def __init__(self, lr, *, gamma):
         self.lr = _lr(lr)
-        self.gamma = _real(gamma, "gamma")
-        if self.gamma <= 0:
-            raise ValueError(f"Invalid gamma: {self.gamma} (must be > 0; < 1 decays)")
+        self.gamma = check(gamma, "gamma", _POSITIVE, hint="< 1 decays")
 
     def _args(self):
         return {"lr": self.lr, "gamma": self.gamma}
@@ -198,12 +186,8 @@ class inverse_time(_Schedule):
 
     def __init__(self, lr, *, decay, power=1.0):
         self.lr = _lr(lr)
-        self.decay = _real(decay, "decay")
-        if self.decay < 0:
-            raise ValueError(f"Invalid decay: {self.decay} (must be >= 0)")
-        self.power = _real(power, "power")
-        if self.power < 0:
-            raise ValueError(f"Invalid power: {self.power} (must be >= 0)")
+        self.decay = check(decay, "decay", _NONNEG)
+        self.power = check(power, "power", _NONNEG)
 
     def _args(self):
         return {"lr": self.lr, "decay": self.decay, "power": self.power}
@@ -238,10 +222,8 @@ class cosine(_Schedule):
 
     def __init__(self, lr, *, total_steps, min_lr=0.0):
         self.lr = _lr(lr)
-        self.total_steps = _positive_int(total_steps, "total_steps")
-        self.min_lr = _real(min_lr, "min_lr")
-        if not 0.0 <= self.min_lr <= self.lr:
-            raise ValueError(f"Invalid min_lr: {self.min_lr} (must be in [0, lr={self.lr}])")
+        self.total_steps = _int(total_steps, "total_steps")
+        self.min_lr = _min_lr(min_lr, self.lr)
 
     def _args(self):
         return {"lr": self.lr, "total_steps": self.total_steps, "min_lr": self.min_lr}
@@ -285,10 +267,8 @@ class warmup(_Schedule):
             self.schedule = schedule
         else:
             self.schedule = constant(_lr(schedule, "schedule"))
-        self.warmup_steps = _positive_int(warmup_steps, "warmup_steps", minimum=0)
-        self.start_factor = _real(start_factor, "start_factor")
-        if not 0.0 <= self.start_factor <= 1.0:
-            raise ValueError(f"Invalid start_factor: {self.start_factor} (must be in [0, 1])")
+        self.warmup_steps = _int(warmup_steps, "warmup_steps", minimum=0)
+        self.start_factor = check(start_factor, "start_factor", _UNIT)
 
     def _args(self):
         return {"schedule": self.schedule, "warmup_steps": self.warmup_steps,
@@ -330,21 +310,13 @@ class ReduceOnPlateau(_Schedule):
     def __init__(self, lr, *, factor=0.1, patience=10, threshold=1e-4, min_lr=0.0,
                  cooldown=0, mode="min"):
         self.initial_lr = _lr(lr)
-        self.factor = _real(factor, "factor")
-        if not 0.0 < self.factor < 1.0:
-            raise ValueError(f"Invalid factor: {self.factor} (must be in (0, 1): the rate is "
-                             "multiplied by it on a plateau)")
-        self.patience = _positive_int(patience, "patience", minimum=0)
-        self.threshold = _real(threshold, "threshold")
-        if self.threshold < 0:
-            raise ValueError(f"Invalid threshold: {self.threshold} (must be >= 0)")
-        self.min_lr = _real(min_lr, "min_lr")
-        if not 0.0 <= self.min_lr <= self.initial_lr:
-            raise ValueError(f"Invalid min_lr: {self.min_lr} (must be in [0, lr={self.initial_lr}])")
-        self.cooldown = _positive_int(cooldown, "cooldown", minimum=0)
-        if mode not in ("min", "max"):
-            raise ValueError(f"Invalid mode: {mode!r} (must be 'min' or 'max')")
-        self.mode = mode
+        self.factor = check(factor, "factor", Interval(0, 1, closed="neither"),
+                            hint="the rate is multiplied by it on a plateau")
+        self.patience = _int(patience, "patience", minimum=0)
+        self.threshold = check(threshold, "threshold", _NONNEG)
+        self.min_lr = _min_lr(min_lr, self.initial_lr)
+        self.cooldown = _int(cooldown, "cooldown", minimum=0)
+        self.mode = check(mode, "mode", Options("min", "max"))
         self.reset()
 
     def reset(self):

@@ -13,13 +13,14 @@ Numpy's own overflow warnings are silenced inside the loop: a diverging run woul
 otherwise print a wall of "overflow encountered" messages before the one that explains it.
 """
 import math
-import numbers
 import time as _time
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdlab.epochs import GeneralEpoch, LeastSquaresSGDEpoch, Records, RowChunks
+from gdlab._validation import Interval, check
+from gdlab.epochs import GeneralEpoch, LeastSquaresSGDEpoch, Records, RowChunks, Stop
 from gdlab.history import DivergenceWarning, History
 from gdlab.models._validate import check_X
 
@@ -31,29 +32,17 @@ PATH_LIMIT = 2_000_000
 
 # -- argument checking ------------------------------------------------------------------------
 def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
-    return int(value)
+    return check(value, name, Interval(minimum, None, integer=True))
 
 
 def _check_optional_nonneg(value, name, strict=False):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number or None; got {value!r}")
-    value = float(value)
-    bad = (value <= 0) if strict else (value < 0)
-    if bad or math.isnan(value) or math.isinf(value):
-        kind = "> 0" if strict else ">= 0"
-        raise ValueError(f"Invalid {name}: {value} (must be a finite number {kind}, or None)")
-    return value
+    return check(value, name, Interval(0, None, closed="neither" if strict else "left"),
+                 none_ok=True)
 
 
 def _check_max_loss(max_loss):
-    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not max_loss > 0:
-        raise ValueError(f"Invalid max_loss: {max_loss!r} (must be a number > 0; use float('inf') "
-                         f"to stop only on NaN/inf)")
-    return float(max_loss)
+    return check(max_loss, "max_loss", Interval(0, None, closed="neither", allow_inf=True),
+                 hint="use float('inf') to stop only on NaN/inf")
 
 
 def _check_optimizer(optimizer):
@@ -165,12 +154,25 @@ def minimize(objective, x0, optimizer, *, steps=1000, tol=None, loss_tol=None,
     max_loss = _check_max_loss(max_loss)
     _check_callback(callback)
     x = _as_start(x0, dim)
-    d = x.shape[0]
     newton = bool(getattr(optimizer, "needs_hessian", False))
     if newton and hess is None:
         raise TypeError(f"{type(optimizer).__name__} needs the Hessian, but the objective has no "
                         f".hess method; use an objective with hess, or a first-order optimizer")
+    value, gradient = _checked_calls(f, grad)
+    d = x.shape[0]
+    rec = _new_records(steps, d, x.dtype, _record_path(record_path, steps + 1, d))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        x, n, evals, stop = _descend(x, optimizer, value, gradient, hess if newton else None,
+                                     rec, steps=steps, tol=tol, loss_tol=loss_tol,
+                                     max_loss=max_loss, callback=callback)
+    if stop.diverged:
+        warnings.warn(DivergenceWarning(_divergence_message(
+            n, float(rec.loss[n]), float(rec.lr[n - 1]), max_loss, smoothness)), stacklevel=2)
+    return _history(rec, x, n, stop, grad_evals=evals[0], hess_evals=evals[1])
 
+
+def _checked_calls(f, grad):
+    """``f`` and ``grad`` wrapped to return a float and an array of x's shape, or say why not."""
     def value(z):
         v = np.asarray(f(z))
         if v.size != 1:
@@ -186,62 +188,78 @@ def minimize(objective, x0, optimizer, *, steps=1000, tol=None, loss_tol=None,
             g = g.reshape(z.shape)
         return g
 
-    keep_path = _record_path(record_path, steps + 1, d)
-    path = np.empty((steps + 1, d), dtype=x.dtype) if keep_path else None
-    loss = np.empty(steps + 1)
-    gnorm = np.empty(steps)
-    lrs = np.empty(steps)
-    times = np.empty(steps + 1)
-    observe = _observer(optimizer)
+    return value, gradient
 
+
+def _new_records(n_updates, d, dtype, keep_path):
+    """Records for up to ``n_updates`` updates (loss, time and path have one more row: the
+    start), allocated once so the loops only write into them."""
+    return Records(loss=np.empty(n_updates + 1), grad_norm=np.empty(n_updates),
+                   lr=np.empty(n_updates), time=np.empty(n_updates + 1),
+                   path=np.empty((n_updates + 1, d), dtype=dtype) if keep_path else None,
+                   start=0.0)
+
+
+def _descend(x, optimizer, value, gradient, hess, rec, *, steps, tol, loss_tol, max_loss,
+             callback):
+    """minimize's loop; ``hess`` is None for first-order optimizers.
+
+    Returns (x, updates taken, (gradient evaluations, Hessian evaluations), Stop).
+    """
+    observe = _observer(optimizer)
+    has_current_lr = hasattr(optimizer, "current_lr")
+    d = x.shape[0]
     grad_evals = hess_evals = n = 0
-    stop_reason, diverged, converged = "step budget exhausted", False, False
-    start = _time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        fx = value(x)
-        if not math.isfinite(fx):
-            raise ValueError(f"the objective is not finite at x0 = {x} (f = {fx})")
-        loss[0], times[0] = fx, 0.0
-        if keep_path:
-            path[0] = x
-        for k in range(steps):
-            g = gradient(x)
-            grad_evals += 1
-            gn = float(np.sqrt(np.vdot(g, g).real))
-            if tol is not None and gn <= tol:
-                stop_reason, converged = "gradient norm below tol", True
-                break
-            lr_now = float(optimizer.current_lr) if hasattr(optimizer, "current_lr") else float("nan")
-            if newton:
-                H = np.asarray(hess(x))
-                hess_evals += 1
-                if H.shape != (d, d):
-                    H = H.reshape(d, d)
-                x = optimizer.step(x, g, hess=H, fun=value)
-            else:
-                x = optimizer.step(x, g)
-            previous, fx = fx, value(x)
-            n = k + 1
-            gnorm[k], lrs[k], loss[n], times[n] = gn, lr_now, fx, _time.perf_counter() - start
-            if keep_path:
-                path[n] = x
-            if not fx <= max_loss:  # also true for NaN
-                stop_reason, diverged = f"diverged at step {n}", True
-                warnings.warn(DivergenceWarning(
-                    _divergence_message(n, fx, lr_now, max_loss, smoothness)), stacklevel=2)
-                break
-            if observe is not None:
-                observe(fx)
-            if loss_tol is not None and abs(fx - previous) <= loss_tol:
-                stop_reason, converged = "loss change below loss_tol", True
-                break
-            if callback is not None and callback(n, x.copy(), fx):
-                stop_reason = "stopped by callback"
-                break
+    stop = Stop("step budget exhausted")
+    rec.start = start = _time.perf_counter()
+    fx = value(x)
+    if not math.isfinite(fx):
+        raise ValueError(f"the objective is not finite at x0 = {x} (f = {fx})")
+    rec.loss[0], rec.time[0] = fx, 0.0
+    if rec.path is not None:
+        rec.path[0] = x
+    for k in range(steps):
+        g = gradient(x)
+        grad_evals += 1
+        gn = float(np.sqrt(np.vdot(g, g).real))
+        if tol is not None and gn <= tol:
+            stop = Stop("gradient norm below tol", converged=True)
+            break
+        lr_now = float(optimizer.current_lr) if has_current_lr else float("nan")
+        if hess is not None:
+            H = np.asarray(hess(x))
+            hess_evals += 1
+            if H.shape != (d, d):
+                H = H.reshape(d, d)
+            x = optimizer.step(x, g, hess=H, fun=value)
+        else:
+            x = optimizer.step(x, g)
+        previous, fx = fx, value(x)
+        n = k + 1
+        rec.grad_norm[k], rec.lr[k], rec.loss[n] = gn, lr_now, fx
+        rec.time[n] = _time.perf_counter() - start
+        if rec.path is not None:
+            rec.path[n] = x
+        if not fx <= max_loss:  # also true for NaN
+            stop = Stop(f"diverged at step {n}", diverged=True)
+            break
+        if observe is not None:
+            observe(fx)
+        if loss_tol is not None and abs(fx - previous) <= loss_tol:
+            stop = Stop("loss change below loss_tol", converged=True)
+            break
+        if callback is not None and callback(n, x.copy(), fx):
+            stop = Stop("stopped by callback")
+            break
+    return x, n, (grad_evals, hess_evals), stop
+
+
+def _history(rec, x, n, stop, **fields):
+    """The History of a run that took ``n`` updates: the records cut to length."""
     return History(
-        x=x, path=path[:n + 1] if keep_path else None, loss=loss[:n + 1], grad_norm=gnorm[:n],
-        lr=lrs[:n], time=times[:n + 1], n_updates=n, grad_evals=grad_evals, hess_evals=hess_evals,
-        stop_reason=stop_reason, diverged=diverged, converged=converged)
+        x=x, path=None if rec.path is None else rec.path[:n + 1], loss=rec.loss[:n + 1],
+        grad_norm=rec.grad_norm[:n], lr=rec.lr[:n], time=rec.time[:n + 1], n_updates=n,
+        stop_reason=stop.reason, diverged=stop.diverged, converged=stop.converged, **fields)
 
 
 # -- fit --------------------------------------------------------------------------------------
@@ -303,7 +321,8 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
       epochs: number of passes over the data (>= 1).
       params0: start parameters (default ``model.init_params(seed=seed, n_features=...)``).
       tol: stop when the norm of an update's (mini-batch) gradient is <= tol.
-      clip_norm: rescale gradients whose norm exceeds this to norm clip_norm.
+      clip_norm: rescale gradients whose norm exceeds this to norm clip_norm (the rule of
+        ``gdlab.optim.clip_grad_norm``: g * clip_norm / (||g|| + 1e-6)).
       max_loss: a loss above this (or NaN/inf) counts as divergence.
       record_path: keep the parameters after every update in ``History.path``. None
         (default) keeps them when the path has at most ``PATH_LIMIT`` numbers, e.g. up to
@@ -324,6 +343,42 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
     True
     """
     loss_grad, full_loss = _model_functions(model)
+    epochs, tol, clip_norm, max_loss = _check_fit_options(
+        optimizer, epochs=epochs, tol=tol, clip_norm=clip_norm, max_loss=max_loss,
+        callback=callback, shuffle=shuffle)
+    params, X, y, validation = _fit_data(model, X, y, params0, seed, validation)
+    m = X.shape[0]
+    B = m if batch_size is None else check(batch_size, "batch_size", Interval(1, m, integer=True),
+                                           hint=f"m = {m} examples, or None for full batch")
+    per_epoch = -(-m // B)
+    n_total, d = per_epoch * epochs, params.shape[0]
+    rec = _new_records(n_total, d, params.dtype, _record_path(record_path, n_total + 1, d))
+    shuffling = shuffle and B < m   # reordering cannot change a full-batch gradient
+    runner = _epoch_runner(model, optimizer, loss_grad, X, y, params, rec, B, shuffling,
+                           tol=tol, clip_norm=clip_norm, max_loss=max_loss)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        params, n, log = _run_epochs(
+            runner, params, X, y, validation, full_loss, rec, epochs=epochs,
+            rng=np.random.default_rng(seed) if shuffling else None,
+            observe=_observer(optimizer), callback=callback, max_loss=max_loss)
+    if log.stop.diverged:
+        warnings.warn(DivergenceWarning(_fit_divergence_message(
+            model, X, optimizer, rec, n, max_loss)), stacklevel=2)
+    else:
+        # The last record is the full training loss at the final parameters.
+        rec.loss[n] = log.epoch_loss[-1]
+        rec.time[n] = _time.perf_counter() - rec.start
+        if rec.path is not None:
+            rec.path[n] = params
+    full_epochs, partial = divmod(n, per_epoch)
+    seen = full_epochs * m + min(partial * B, m)   # rows that went into the n updates
+    return _history(rec, params, n, log.stop, epoch_loss=np.array(log.epoch_loss),
+                    val_loss=np.array(log.val_loss), grad_evals=n + log.extra_eval,
+                    examples_seen=seen, epochs=log.epochs, updates_per_epoch=per_epoch)
+
+
+def _check_fit_options(optimizer, *, epochs, tol, clip_norm, max_loss, callback, shuffle):
+    """fit's scalar options, checked: -> (epochs, tol, clip_norm, max_loss)."""
     _check_optimizer(optimizer)
     if getattr(optimizer, "needs_hessian", False):
         raise TypeError(f"fit uses first-order optimizers; {type(optimizer).__name__} needs a "
@@ -335,13 +390,17 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
     _check_callback(callback)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False; got {shuffle!r}")
+    return epochs, tol, clip_norm, max_loss
 
+
+def _fit_data(model, X, y, params0, seed, validation):
+    """-> (params, X, y, (X_val, y_val) or None), checked; params0=None asks the model's
+    init_params for a start."""
     X_arr = np.asarray(X)
     if X_arr.ndim == 0:
         raise ValueError("X must be an array with one row per example; got a scalar")
     if X_arr.ndim != 2 and callable(getattr(model, "_check", None)):
         check_X(X_arr)   # gdlab models need X of shape (m, n): explain before init_params fails
-    m = X_arr.shape[0]
     if params0 is None:
         init = getattr(model, "init_params", None)
         if not callable(init):
@@ -357,103 +416,84 @@ def fit(model, X, y, optimizer, *, batch_size=None, epochs=10, shuffle=True, see
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation must be a tuple (X_val, y_val)")
         _, X_val, y_val = _check_data(model, params, validation[0], validation[1], "validation")
-    if batch_size is None:
-        B = m
-    else:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
-                or not 1 <= batch_size <= m:
-            raise ValueError(f"Invalid batch_size: {batch_size!r} (must be an int between 1 and "
-                             f"the number of examples m = {m}, or None for full batch)")
-        B = int(batch_size)
+        validation = (X_val, y_val)
+    return params, X, y, validation
 
+
+def _epoch_runner(model, optimizer, loss_grad, X, y, params, rec, B, shuffling, *, tol,
+                  clip_norm, max_loss):
+    """The fast least-squares runner when it computes exactly what the general one would."""
     prox = getattr(model, "prox", None)
     if not getattr(model, "proximal", callable(prox)):
         prox = None
-    observe = _observer(optimizer)
-    has_current_lr = hasattr(optimizer, "current_lr")
-
-    # Everything the inner loop touches is allocated here, once.
-    per_epoch = -(-m // B)
-    n_total = per_epoch * epochs
-    d = params.shape[0]
-    keep_path = _record_path(record_path, n_total + 1, d)
-    rec = Records(loss=np.empty(n_total + 1), grad_norm=np.empty(n_total),
-                  lr=np.empty(n_total), time=np.empty(n_total + 1),
-                  path=np.empty((n_total + 1, d), dtype=params.dtype) if keep_path else None,
-                  start=0.0)
-    shuffling = shuffle and B < m   # reordering cannot change a full-batch gradient
-    chunks = RowChunks(X, y, B, shuffled=shuffling, n_params=d)
+    chunks = RowChunks(X, y, B, shuffled=shuffling, n_params=params.shape[0])
     if LeastSquaresSGDEpoch.applies(model, optimizer, X, y, params, tol=tol,
                                     clip_norm=clip_norm, prox=prox):
-        runner = LeastSquaresSGDEpoch(rec, chunks, B, optimizer, max_loss=max_loss, d=d,
-                                      dtype=params.dtype)
-    else:
-        runner = GeneralEpoch(rec, chunks, B, optimizer, loss_grad, tol=tol,
-                              clip_norm=clip_norm, prox=prox, max_loss=max_loss)
-    epoch_loss, val_loss = [], []
-    rng = np.random.default_rng(seed) if shuffling else None
+        return LeastSquaresSGDEpoch(rec, chunks, B, optimizer, max_loss=max_loss,
+                                    d=params.shape[0], dtype=params.dtype)
+    return GeneralEpoch(rec, chunks, B, optimizer, loss_grad, tol=tol, clip_norm=clip_norm,
+                        prox=prox, max_loss=max_loss)
 
-    n = 0           # updates taken
-    extra_eval = 0  # a gradient evaluated but not used for an update (the stopping one)
-    epochs_run = 0
-    stop_reason, diverged, converged = "step budget exhausted", False, False
+
+@dataclass
+class _EpochLog:
+    """What fit's epoch loop reports besides the per-update records."""
+
+    stop: Stop = field(default_factory=lambda: Stop("step budget exhausted"))
+    epoch_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    epochs: int = 0       # epochs begun
+    extra_eval: int = 0   # a gradient evaluated but not used for an update (the stopping one)
+
+
+def _run_epochs(runner, params, X, y, validation, full_loss, rec, *, epochs, rng, observe,
+                callback, max_loss):
+    """fit's outer loop: epochs of updates, then the epoch's losses, observe and callback.
+
+    Returns (params, updates taken, _EpochLog).
+    """
+    log, n, m = _EpochLog(), 0, X.shape[0]
     rec.start = start = _time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(epochs):
-            epochs_run = epoch + 1
-            order = rng.permutation(m) if shuffling else None
-            params, n, stop = runner.run(params, n, order)
-            if stop is not None:
-                stop_reason, diverged, converged = stop.reason, stop.diverged, stop.converged
-                extra_eval = 1
-            if diverged:
+    for epoch in range(epochs):
+        log.epochs = epoch + 1
+        order = rng.permutation(m) if rng is not None else None
+        params, n, stop = runner.run(params, n, order)
+        if stop is not None:
+            log.stop, log.extra_eval = stop, 1
+            if stop.diverged:
                 break
-            train_loss = float(full_loss(params, X, y))
-            epoch_loss.append(train_loss)
-            if not train_loss <= max_loss:
-                stop_reason, diverged = f"diverged at step {n}", True
-                rec.loss[n], rec.time[n] = train_loss, _time.perf_counter() - start
-                if keep_path:
-                    rec.path[n] = params
-                break
-            v = None
-            if validation is not None:
-                v = float(full_loss(params, X_val, y_val))
-                val_loss.append(v)
-            if stop is not None:
-                break
-            if observe is not None:
-                observe(train_loss)
-            if callback is not None and callback(epoch, params.copy(), train_loss, v):
-                stop_reason = "stopped by callback"
-                break
+        train_loss = float(full_loss(params, X, y))
+        log.epoch_loss.append(train_loss)
+        if not train_loss <= max_loss:
+            log.stop = Stop(f"diverged at step {n}", diverged=True, converged=log.stop.converged)
+            rec.loss[n], rec.time[n] = train_loss, _time.perf_counter() - start
+            if rec.path is not None:
+                rec.path[n] = params
+            break
+        v = None
+        if validation is not None:
+            v = float(full_loss(params, *validation))
+            log.val_loss.append(v)
+        if stop is not None:
+            break
+        if observe is not None:
+            observe(train_loss)
+        if callback is not None and callback(epoch, params.copy(), train_loss, v):
+            log.stop = Stop("stopped by callback")
+            break
+    return params, n, log
 
-    if diverged:
-        if n:
-            lr_bad = float(rec.lr[n - 1])
-        else:
-            lr_bad = float(optimizer.current_lr) if has_current_lr else float("nan")
-        smoothness = None
-        L_of = getattr(model, "smoothness", None)
-        if callable(L_of):
-            try:
-                smoothness = float(L_of(X))
-            except (ValueError, TypeError, np.linalg.LinAlgError):
-                smoothness = None
-        warnings.warn(DivergenceWarning(_divergence_message(
-            n, float(rec.loss[n]), lr_bad, max_loss, smoothness)), stacklevel=2)
+
+def _fit_divergence_message(model, X, optimizer, rec, n, max_loss):
+    if n:
+        lr_bad = float(rec.lr[n - 1])
     else:
-        # The last record is the full training loss at the final parameters.
-        rec.loss[n] = epoch_loss[-1]
-        rec.time[n] = _time.perf_counter() - start
-        if keep_path:
-            rec.path[n] = params
-    full_epochs, partial = divmod(n, per_epoch)
-    seen = full_epochs * m + min(partial * B, m)   # rows that went into the n updates
-    return History(
-        x=params, path=rec.path[:n + 1] if keep_path else None, loss=rec.loss[:n + 1],
-        grad_norm=rec.grad_norm[:n], lr=rec.lr[:n], time=rec.time[:n + 1],
-        epoch_loss=np.array(epoch_loss), val_loss=np.array(val_loss), n_updates=n,
-        grad_evals=n + extra_eval, examples_seen=seen, epochs=epochs_run,
-        updates_per_epoch=per_epoch, stop_reason=stop_reason, diverged=diverged,
-        converged=converged)
+        lr_bad = float(optimizer.current_lr) if hasattr(optimizer, "current_lr") else float("nan")
+    smoothness = None
+    L_of = getattr(model, "smoothness", None)
+    if callable(L_of):
+        try:
+            smoothness = float(L_of(X))
+        except (ValueError, TypeError, np.linalg.LinAlgError):
+            smoothness = None
+    return _divergence_message(n, float(rec.loss[n]), lr_bad, max_loss, smoothness)

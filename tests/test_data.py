@@ -133,7 +133,7 @@ def test_loading_does_not_import_sklearn():
 
 ERRORS = [
     (lambda: make_linear(n=0), ValueError, "Invalid n: 0"),
-    (lambda: make_linear(d=2.5), ValueError, "Invalid d: 2.5"),
+    (lambda: make_linear(d=2.5), TypeError, r"^Invalid d: 2.5 \(must be an integer >= 1, not float\)"),
     (lambda: make_linear(noise=-1), ValueError, "Invalid noise: -1"),
     (lambda: make_classification(n=1), ValueError, "Invalid n: 1"),
     (lambda: make_ratings(density=0.0), ValueError, "Invalid density: 0.0"),

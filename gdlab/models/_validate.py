@@ -7,6 +7,8 @@ cost nothing per update.
 """
 import numpy as np
 
+from gdlab._validation import Interval, check
+
 
 def as_float_array(a, name):
     """Return ``a`` as a float array (float32 stays float32, integers become float64)."""
@@ -69,19 +71,19 @@ def check_labels(y, allowed, model_name, hint):
             f"{model_name} expects labels in {set(allowed)}; found {found.tolist()}. {hint}")
 
 
+NONNEG = Interval(0, None)
+POSITIVE_INT = Interval(1, None, integer=True)
+
+
 def check_nonneg(value, name):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {value!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"Invalid {name}: {value} (must be a finite number >= 0)")
-    return value
+    """A finite real number >= 0 (not a bool, not a string), as float."""
+    return check(value, name, NONNEG)
+
+
+def check_positive_int(value, name):
+    return check(value, name, POSITIVE_INT)
 
 
 def check_n_features(n_features, model_name):
-    if n_features is None:
-        return None
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
-        raise ValueError(f"Invalid n_features for {model_name}: {n_features!r} (must be an int >= 1)")
-    return int(n_features)
+    return check(n_features, "n_features", POSITIVE_INT, label=f"n_features for {model_name}",
+                 none_ok=True)

@@ -2,13 +2,8 @@
 import numpy as np
 
 from gdlab.models._base import Differentiable
-from gdlab.models._validate import as_float_array, check_nonneg, check_params, check_y
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Invalid {name}: {value!r} (must be an int >= 1)")
-    return int(value)
+from gdlab.models._validate import (as_float_array, check_nonneg, check_params,
+                                    check_positive_int, check_y)
 
 
 class MatrixFactorization(Differentiable):
@@ -34,9 +29,9 @@ class MatrixFactorization(Differentiable):
     """
 
     def __init__(self, n_users, n_items, rank=3, *, reg=0.0, init_scale=0.1):
-        self.n_users = _positive_int(n_users, "n_users")
-        self.n_items = _positive_int(n_items, "n_items")
-        self.rank = _positive_int(rank, "rank")
+        self.n_users = check_positive_int(n_users, "n_users")
+        self.n_items = check_positive_int(n_items, "n_items")
+        self.rank = check_positive_int(rank, "rank")
         self.reg = check_nonneg(reg, "reg")
         self.init_scale = check_nonneg(init_scale, "init_scale")
 

@@ -1,6 +1,7 @@
 """A small multi-layer perceptron with hand-written backpropagation, on a flat parameter vector."""
 import numpy as np
 
+from gdlab._validation import Interval, Options, check
 from gdlab.models._base import Differentiable
 from gdlab.models._validate import check_params, check_X, check_y, check_labels
 from gdlab.models.classifiers import sigmoid
@@ -54,15 +55,13 @@ class MLP(Differentiable):
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(
                 f"Invalid sizes: {sizes}; need at least [n_inputs, n_outputs], every width >= 1")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"Invalid activation: {activation!r}; valid: {sorted(_ACTIVATIONS)}")
+        check(activation, "activation", Options(*sorted(_ACTIVATIONS)))
         if isinstance(init, str):
-            if init not in _INITS:
-                raise ValueError(f"Invalid init: {init!r}; valid: {list(_INITS)} or a positive float std")
-        elif isinstance(init, bool) or not isinstance(init, (int, float)) or not init > 0:
-            raise ValueError(f"Invalid init: {init!r}; valid: {list(_INITS)} or a positive float std")
-        if task not in _TASKS:
-            raise ValueError(f"Invalid task: {task!r}; valid: {list(_TASKS)}")
+            check(init, "init", Options(*_INITS), also="a positive float std")
+        else:
+            check(init, "init", Interval(0, None, closed="neither"),
+                  also=f"one of {', '.join(map(repr, _INITS))}")
+        check(task, "task", Options(*_TASKS))
         self.sizes = sizes
         self.activation = activation
         self.init = init

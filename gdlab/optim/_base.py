@@ -5,48 +5,45 @@ its running buffers (momentum, squared-gradient averages, ...) between calls, so
 same object must be fed the same parameter vector every step; ``reset()`` forgets them.
 """
 import math
-import numbers
 
 import numpy as np
 
+from gdlab._validation import Interval, check
+
 
 # --------------------------------------------------------------------------- validation
-def _check_real(value, name):
-    """Reject things that are not real numbers, with a TypeError that says what came in."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} "
-                        f"of type {type(value).__name__}")
-    return float(value)
+# The rule and the message shape live in gdlab._validation; these wrappers only add the
+# torch.optim labels ("Invalid momentum value: -1", "Invalid learning rate: -0.1").
+NONNEG = Interval(0, None)
+UNIT = Interval(0, 1)  # closed [0, 1], e.g. dampening, RMSprop's alpha
+
+
+def _check_real(value, name, interval=Interval(None, None), label=None):
+    """A real number (not a bool, not a string) in ``interval``, as float."""
+    return check(value, name, interval, label=label)
 
 
 def check_nonneg(value, label):
     """``label`` is the PyTorch-style prefix, e.g. "momentum value" -> "Invalid momentum value: -1"."""
-    value = _check_real(value, label.split()[0])
-    if not value >= 0.0 or math.isinf(value):  # `not >=` also catches nan
-        raise ValueError(f"Invalid {label}: {value} (must be a finite number >= 0)")
-    return value
+    return check(value, label.split()[0], NONNEG, label=label)
+
+
+def check_unit(value, label):
+    """A number in [0, 1], labelled like ``check_nonneg``."""
+    return check(value, label.split()[0], UNIT, label=label)
 
 
 def check_beta(value, index):
-    value = _check_real(value, f"betas[{index}]")
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"Invalid beta parameter at index {index}: {value} "
-                         "(each beta must satisfy 0 <= beta < 1)")
-    return value
+    return check(value, f"betas[{index}]", Interval(0, 1, closed="left"),
+                 label=f"beta parameter at index {index}")
 
 
 def check_lr(lr):
     """A learning rate is a finite float >= 0 or a schedule (callable step -> lr)."""
     if callable(lr):
         return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a float or a schedule (a callable step -> lr), "
-                        f"got {lr!r} of type {type(lr).__name__}")
-    lr = float(lr)
-    if not lr >= 0.0 or math.isinf(lr):
-        raise ValueError(f"Invalid learning rate: {lr} (must be a finite number >= 0, "
-                         "or a schedule such as gdlab.schedules.cosine(...))")
-    return lr
+    return check(lr, "lr", NONNEG, label="learning rate",
+                 also="a schedule such as gdlab.schedules.cosine(...)")
 
 
 def as_float_array(x, name="x"):
@@ -76,6 +73,19 @@ class Optimizer:
     needs_hessian = False
     _buffer_names = ()  # names shown in .state, in this order
 
+    def __new__(cls, *args, **kwargs):
+        # Every hyperparameter is keyword-only, so a positional argument is almost always
+        # torch's habit of handing the parameters to the constructor. Say what differs,
+        # instead of Python's bare "takes 1 positional argument but 2 were given".
+        if args:
+            name = cls.__name__
+            raise TypeError(
+                f"{name}() takes no positional arguments (got {len(args)}). Unlike torch.optim, "
+                f"a gdlab optimizer does not hold the parameters: create it with keywords, "
+                f"opt = gdlab.optim.{name}(lr=0.1), and pass the parameters to each step, "
+                f"x = opt.step(x, grad), which returns the new x.")
+        return super().__new__(cls)
+
     def __init__(self, *, lr):
         self.lr = lr
         self.reset()
@@ -94,17 +104,22 @@ class Optimizer:
     @property
     def current_lr(self):
         """The learning rate the NEXT step will use (a schedule is evaluated at ``self.t``)."""
+        return self.lr_at(self.t)
+
+    def lr_at(self, step):
+        """The learning rate of the 0-based update ``step`` (the float lr, or the schedule's
+        value there), checked like the lr itself. Does not touch the step count."""
         if not callable(self.lr):
             return self.lr
-        value = self.lr(self.t)
+        value = self.lr(step)
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at step {self.t}; "
+            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at step {step}; "
                             "a schedule must return a float") from None
         if not value >= 0.0 or math.isinf(value):
             raise ValueError(f"Invalid learning rate: {value} returned by the schedule "
-                             f"{self.lr!r} at step {self.t} (must be finite and >= 0)")
+                             f"{self.lr!r} at step {step} (must be finite and >= 0)")
         return value
 
     # -- state -----------------------------------------------------------------------
@@ -126,6 +141,13 @@ class Optimizer:
 
     # -- step ------------------------------------------------------------------------
     def _prepare(self, x, grad):
+        if (type(x) is np.ndarray and type(grad) is np.ndarray and x.dtype == self._dtype
+                and grad.dtype == self._dtype and x.shape == self._shape == grad.shape):
+            # The common case after the first step: float arrays this optimizer has seen
+            # (self._dtype is only ever a float dtype). The checks below would return them
+            # unchanged; skipping them makes step() ~4 us faster, which a dashboard running
+            # hundreds of steps per slider move can feel.
+            return x, grad
         x = as_float_array(x, "x")
         g = np.asarray(grad)
         if g.shape != x.shape:
@@ -155,10 +177,30 @@ class Optimizer:
         Neither ``x`` nor ``grad`` is modified. Lists are accepted and converted.
         """
         x, g = self._prepare(x, grad)
-        lr = self.current_lr
+        return self.step_unchecked(x, g, self.current_lr)
+
+    def step_unchecked(self, x, g, lr):
+        """``step`` without its checks, for inner loops that already know the inputs are fine.
+
+        The caller vouches that ``x`` and ``g`` are float arrays of the shape and dtype an
+        earlier ``step`` accepted, and passes the rate (normally ``current_lr``, which the
+        caller may also want to record). ``gdlab.train.fit`` uses it after the first update:
+        for small mini-batches the checks cost more than the update itself.
+        """
         new = self._update(x, g, lr)
         self.t += 1
         return new
+
+    def count_steps(self, n):
+        """Add ``n`` updates that were computed outside this object to the step count.
+
+        For a runner that does the optimizer's arithmetic itself (``gdlab.epochs``' fast
+        plain-SGD epoch). Only an optimizer whose sole state is the count can be driven
+        that way, and ``n`` must be the updates really applied: schedules read the count.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"Invalid number of steps: {n!r} (must be an integer >= 0)")
+        self.t += int(n)
 
     def _update(self, x, g, lr):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,7 +1,7 @@
 """RMSprop: divide by a running root-mean-square of recent gradients."""
 import numpy as np
 
-from ._base import Optimizer, _check_real, check_lr, check_nonneg
+from ._base import Optimizer, check_lr, check_nonneg, check_unit
 
 
 class RMSprop(Optimizer):
@@ -44,9 +44,7 @@ class RMSprop(Optimizer):
     def __init__(self, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False, maximize=False):
         lr = check_lr(lr)
-        self.alpha = _check_real(alpha, "alpha")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"Invalid alpha value: {self.alpha} (must be in [0, 1])")
+        self.alpha = check_unit(alpha, "alpha value")
         self.eps = check_nonneg(eps, "epsilon value")
         self.weight_decay = check_nonneg(weight_decay, "weight_decay value")
         self.momentum = check_nonneg(momentum, "momentum value")

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with (heavy-ball or Nesterov) momentum, as in torch.optim.SGD."""
 import numpy as np
 
-from ._base import Optimizer, _check_real, check_lr, check_nonneg
+from ._base import Optimizer, check_lr, check_nonneg, check_unit
 
 
 class SGD(Optimizer):
@@ -52,9 +52,7 @@ class SGD(Optimizer):
                  nesterov=False, maximize=False):
         lr = check_lr(lr)
         self.momentum = check_nonneg(momentum, "momentum value")
-        self.dampening = _check_real(dampening, "dampening")
-        if not 0.0 <= self.dampening <= 1.0:
-            raise ValueError(f"Invalid dampening value: {self.dampening} (must be in [0, 1])")
+        self.dampening = check_unit(dampening, "dampening value")
         self.weight_decay = check_nonneg(weight_decay, "weight_decay value")
         self.nesterov = bool(nesterov)
         self.maximize = bool(maximize)

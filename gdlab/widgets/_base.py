@@ -21,14 +21,15 @@ import types
 import numpy as np
 from matplotlib.figure import Figure
 
+from gdlab._validation import Interval, check
+# The course's one palette (Okabe-Ito, colour-blind safe) lives in gdlab.plotting; the
+# dashboards pick colours by name from it, so a static figure and a live one agree.
+from gdlab.plotting import COLORS  # noqa: F401  (re-exported to the dashboards)
+
 from ._canvas import DPI, FRONTEND_HELP, StaticFigure, make_canvas, static_canvas
 from ._throttle import Throttle
 
-# Okabe & Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange,
-# reddish purple, sky blue, yellow, black).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
-          "#000000")
-WARNING_COLOR = "#D55E00"
+WARNING_COLOR = COLORS["vermillion"]
 
 
 def _widgets():
@@ -289,21 +290,10 @@ def log_slider(description, value, lo, hi, *, fmt=".2e", step=0.01):
                             continuous_update=True)
 
 
-def check_positive(name, value, *, allow_zero=False):
-    """Validate a positive (or non-negative) finite float and return it."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"Invalid {name}: {value!r} (expected a number)") from None
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number {bound})")
-    return v
+def check_range(name, value, lo, hi, *, closed="both", label=None, hint="the slider's range"):
+    """A number within a slider's range (the rule and message are gdlab._validation's)."""
+    return check(value, name, Interval(lo, hi, closed=closed), label=label, hint=hint)
 
 
 def check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Invalid {name}: {value!r} (expected an integer)")
-    if not lo <= value <= hi:
-        raise ValueError(f"Invalid {name}: {value!r} (must be between {lo} and {hi})")
-    return int(value)
+    return check(value, name, Interval(lo, hi, integer=True))

@@ -64,15 +64,14 @@ def iterate(step, x0, steps, *, lo, hi, f):
     return Run(path, loss, left_at, escaped)
 
 
-def gradient_descent(grad, f, x0, lr, steps, *, lo, hi):
-    """Plain gradient descent x_{k+1} = x_k - lr * grad(x_k), with blow-up detection."""
-    def step(k, x):
-        return x - lr * np.asarray(grad(x), dtype=float).reshape(-1)
-    return iterate(step, x0, steps, lo=lo, hi=hi, f=f)
-
-
 def optimizer_run(objective, optimizer, x0, steps, *, lo, hi):
-    """A gdlab.optim optimizer on an objective (Newton gets the Hessian)."""
+    """A gdlab.optim optimizer on an objective (Newton gets the Hessian).
+
+    Plain gradient descent is ``optimizer_run(objective, gdlab.optim.SGD(lr=lr), ...)``:
+    every dashboard steps with gdlab's own optimizers, so what a learner sees is what the
+    package computes. (A step costs a few microseconds of argument checking more than a
+    bare ``x - lr * g``; for a few hundred steps that is well inside the latency budget.)
+    """
     optimizer.reset()
     needs_h = getattr(optimizer, "needs_hessian", False)
 

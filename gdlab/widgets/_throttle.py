@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from gdlab._validation import Interval, check
+
 
 def _running_loop_call_later(delay, callback):
     """Schedule on the running asyncio loop; return False if there is none."""
@@ -43,8 +45,8 @@ class Throttle:
                  call_later=_running_loop_call_later):
         if not callable(fn):
             raise TypeError(f"Throttle needs a callable, got {fn!r}")
-        if not interval >= 0:
-            raise ValueError(f"Invalid throttle interval: {interval!r} (must be >= 0 seconds)")
+        interval = check(interval, "interval", Interval(0, None), label="throttle interval",
+                         hint="in seconds")
         self.fn = fn
         self.interval = float(interval)
         self._clock = clock

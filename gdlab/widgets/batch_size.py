@@ -9,9 +9,17 @@ minimum in a noise band that shrinks with B and with lr.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message
+from gdlab._validation import Options, check
+from gdlab.history import DivergenceWarning
+from gdlab.models import LinearRegression
+from gdlab.optim import SGD
+from gdlab.train import fit
+
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message
 from ._base import log_slider, new_view
 from ._quadratic import EllipsePanel
 
@@ -23,29 +31,16 @@ MAX_EPOCHS = 20
 def minibatch_sgd(X, y, theta0, lr, batch_size, epochs, seed):
     """Parameters after every update of shuffled mini-batch SGD on the MSE.
 
-    Written as a tight loop rather than through gdlab.train.fit because a dashboard redraws
-    on every slider move: B = 1 means thousands of tiny updates, and per-update
-    bookkeeping would dominate. Returns (path (n_updates + 1, d), updates per epoch).
+    This is gdlab.train.fit with LinearRegression and SGD, the very call lesson 04 makes
+    (fit shuffles each epoch with np.random.default_rng(seed)). It runs through fit's fast
+    least-squares runner, so even B = 1 (1280 updates for 5 epochs) costs a few ms.
+    Returns (path (n_updates + 1, d), updates per epoch); a diverging run stops early.
     """
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    per_epoch = -(-n // batch_size)
-    path = np.empty((epochs * per_epoch + 1, X.shape[1]))
-    theta = np.array(theta0, dtype=float)
-    path[0] = theta
-    i = 0
-    with np.errstate(all="ignore"):
-        for _ in range(epochs):
-            order = rng.permutation(n)
-            Xs, ys = X[order], y[order]
-            for start in range(0, n, batch_size):
-                Xb, yb = Xs[start:start + batch_size], ys[start:start + batch_size]
-                theta = theta - lr * (2.0 / len(yb)) * (Xb.T @ (Xb @ theta - yb))
-                i += 1
-                path[i] = theta
-                if not np.all(np.isfinite(theta)) or np.max(np.abs(theta)) > 1e6:
-                    return path[: i + 1], per_epoch
-    return path, per_epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)   # the dashboard says it itself
+        h = fit(LinearRegression(), X, y, SGD(lr=lr), batch_size=batch_size, epochs=epochs,
+                seed=seed, params0=theta0, record_path=True)
+    return h.path, h.updates_per_epoch
 
 
 class BatchSize(Dashboard):
@@ -53,12 +48,9 @@ class BatchSize(Dashboard):
     figsize = (9.0, 3.8)
 
     def __init__(self, *, batch_size=8, lr=0.05, epochs=5, seed=0):
-        if batch_size not in BATCH_SIZES:
-            raise ValueError(f"Invalid batch_size: {batch_size!r} (choose one of "
-                             f"{', '.join(map(str, BATCH_SIZES))}; {N_POINTS} = full batch)")
-        lr = check_positive("learning rate", lr)
-        if not 1e-4 <= lr <= 3:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 1e-4 to 3)")
+        batch_size = check(batch_size, "batch_size", Options(*BATCH_SIZES),
+                           hint=f"{N_POINTS} = full batch")
+        lr = check_range("lr", lr, 1e-4, 3, label="learning rate")
         from gdlab import data
 
         self.X, self.y, self.true_theta = data.make_linear(n=N_POINTS, d=1, noise=0.5, seed=0)
@@ -110,9 +102,9 @@ class BatchSize(Dashboard):
         ax.set_title("parameter path on the loss contours", fontsize=11)
         ax.set_xlabel(r"intercept $\theta_0$")
         ax.set_ylabel(r"slope $\theta_1$")
-        path, = ax.plot([], [], "-", color=COLORS[1], lw=0.8, alpha=0.8, animated=animated,
+        path, = ax.plot([], [], "-", color=COLORS["vermillion"], lw=0.8, alpha=0.8, animated=animated,
                         zorder=3)
-        ends, = ax.plot([], [], "o", color=COLORS[0], ms=3.5, animated=animated, zorder=4,
+        ends, = ax.plot([], [], "o", color=COLORS["blue"], ms=3.5, animated=animated, zorder=4,
                         label="end of each epoch")
         ax.legend(handles=[ends], fontsize=8, loc="lower right")
         ax_loss.set_yscale("log")
@@ -122,9 +114,9 @@ class BatchSize(Dashboard):
         ax_loss.set_ylabel("MSE on all data")
         ax_loss.grid(True, alpha=0.3)
         ax_loss.axhline(self.loss_star, color="0.4", lw=0.8, ls="--", label="least squares")
-        per_update, = ax_loss.plot([], [], "-", color=COLORS[1], lw=0.8, alpha=0.8,
+        per_update, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=0.8, alpha=0.8,
                                    animated=animated, label="after each update")
-        per_epoch, = ax_loss.plot([], [], "o-", color=COLORS[0], ms=4, lw=1.2,
+        per_epoch, = ax_loss.plot([], [], "o-", color=COLORS["blue"], ms=4, lw=1.2,
                                   animated=animated, label="after each epoch")
         ax_loss.legend(fontsize=8, loc="upper right")
         info = ax_loss.text(0.02, 0.04, "", transform=ax_loss.transAxes, fontsize=8.5,

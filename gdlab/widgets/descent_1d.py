@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (COLORS, Dashboard, check_int, check_positive, divergence_message,
+from ._base import (COLORS, Dashboard, check_int, check_range, divergence_message,
                     float_slider, new_view)
-from ._runs import gradient_descent
+from gdlab.optim import SGD
+
+from ._runs import optimizer_run
 
 MAX_STEPS = 200
 
@@ -50,15 +52,11 @@ class Descent1D(Dashboard):
         self.is_quadratic = bool(np.allclose(h, h[0]))
         curv = self.L if self.L else float(np.max(np.abs(h)))
         self.lr_max = float(np.round(2.5 / max(curv, 1e-12), 3))
-        lr = check_positive("learning rate", lr)
-        if lr > self.lr_max:
-            raise ValueError(f"Invalid learning rate: {lr!r} (this dashboard's range for "
-                             f"{self.objective.name} is 0 to {self.lr_max})")
+        lr = check_range("lr", lr, 0, self.lr_max, closed="right", label="learning rate",
+                         hint=f"this dashboard's range for {self.objective.name}")
         if x0 is None:
             x0 = float(np.asarray(self.objective.start).reshape(-1)[0])
-        x0 = float(x0)
-        if not lo <= x0 <= hi:
-            raise ValueError(f"Invalid x0: {x0!r} (must lie in the window [{lo}, {hi}])")
+        x0 = check_range("x0", x0, lo, hi, hint="the plot window")
         self._init = dict(lr=lr, x0=x0, steps=check_int("steps", steps, 1, MAX_STEPS))
         mins = np.asarray(getattr(self.objective, "global_minimizers", []), float).reshape(-1)
         self.f_star = float(np.min(self.objective.f(mins))) if mins.size else float(
@@ -89,10 +87,10 @@ class Descent1D(Dashboard):
         ax.set_title(f"gradient descent on {self.objective.name}", fontsize=11)
         ax.set_xlabel("$x$")
         ax.set_ylabel("$f(x)$")
-        steps_line, = ax.plot([], [], "-o", color=COLORS[1], ms=4, lw=1, alpha=0.85,
+        steps_line, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=4, lw=1, alpha=0.85,
                               animated=animated, zorder=3)
-        start, = ax.plot([], [], "o", color=COLORS[0], ms=8, animated=animated, zorder=4)
-        current, = ax.plot([], [], "D", color=COLORS[2], ms=8, mec="black",
+        start, = ax.plot([], [], "o", color=COLORS["blue"], ms=8, animated=animated, zorder=4)
+        current, = ax.plot([], [], "D", color=COLORS["bluish_green"], ms=8, mec="black",
                            animated=animated, zorder=5)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.8))
@@ -102,7 +100,7 @@ class Descent1D(Dashboard):
         ax_loss.set_yscale("log")
         top = float(self.curve_y.max() - self.f_star) * 1e3
         ax_loss.set_ylim(1e-12, max(top, 1e-6))
-        loss, = ax_loss.plot([], [], "-o", color=COLORS[1], ms=3, lw=1, animated=animated)
+        loss, = ax_loss.plot([], [], "-o", color=COLORS["vermillion"], ms=3, lw=1, animated=animated)
         ax_loss.grid(True, which="major", alpha=0.3)
         return new_view(fig=fig, ax=ax, ax_loss=ax_loss, steps=steps_line, start=start,
                         current=current, info=info, loss=loss,
@@ -112,8 +110,8 @@ class Descent1D(Dashboard):
     def _compute(self):
         c = self.controls
         lr, x0, steps = float(c["lr"].value), float(c["x0"].value), int(c["steps"].value)
-        self.result = gradient_descent(self.objective.grad, self.objective.f,
-                                       np.array([x0]), lr, steps, lo=[self.lo], hi=[self.hi])
+        self.result = optimizer_run(self.objective, SGD(lr=lr), np.array([x0]), steps,
+                                    lo=[self.lo], hi=[self.hi])
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is not None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message, new_view
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message, new_view
 from ._base import log_slider
-from ._runs import gradient_descent
+from gdlab.optim import SGD
+
+from ._runs import optimizer_run
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
                        surface_data, surfaces_2d)
 
@@ -52,9 +54,8 @@ class Descent2D(SurfaceClicks, Dashboard):
             self.options = [self.objective.name] + [n for n in self.options
                                                      if n != self.objective.name]
         self._custom = {self.objective.name: self.objective}
-        lr = default_lr(self.objective) if lr is None else check_positive("learning rate", lr)
-        if not 1e-5 <= lr <= 10:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 1e-5 to 10)")
+        lr = default_lr(self.objective) if lr is None else lr
+        lr = check_range("lr", lr, 1e-5, 10, label="learning rate")
         self.start = check_start(self.objective.start if start is None else start,
                                  self.data.extent)
         self._init = dict(lr=lr, steps=check_int("steps", steps, 1, MAX_STEPS))
@@ -91,18 +92,18 @@ class Descent2D(SurfaceClicks, Dashboard):
         ax, ax_loss = fig.subplots(1, 2)
         surface = SurfacePanel(ax)
         ax.set_title("click to choose the start point", fontsize=11)
-        path, = ax.plot([], [], "-o", color=COLORS[1], ms=2.5, lw=1.2, animated=animated,
+        path, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=2.5, lw=1.2, animated=animated,
                         zorder=3)
-        start, = ax.plot([], [], "o", color=COLORS[0], ms=8, mec="white", animated=animated,
+        start, = ax.plot([], [], "o", color=COLORS["blue"], ms=8, mec="white", animated=animated,
                          zorder=4)
-        current, = ax.plot([], [], "D", color=COLORS[3], ms=7, mec="black",
+        current, = ax.plot([], [], "D", color=COLORS["orange"], ms=7, mec="black",
                            animated=animated, zorder=5)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.8), zorder=6)
         ax_loss.set_title("loss against updates", fontsize=11)
         ax_loss.set_xlabel("update $k$")
         ax_loss.grid(True, alpha=0.3)
-        loss, = ax_loss.plot([], [], "-", color=COLORS[1], lw=1.5, animated=animated)
+        loss, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=1.5, animated=animated)
         view = new_view(fig=fig, ax=ax, ax_loss=ax_loss, surface=surface, path=path,
                         start=start, current=current, info=info, loss=loss,
                         warning=self._figure_warning(fig, animated), shown=None)
@@ -138,8 +139,8 @@ class Descent2D(SurfaceClicks, Dashboard):
         self.f_star = gap_floor(self.objective, self.data)
         lr, steps = float(c["lr"].value), int(c["steps"].value)
         e = self.data.extent
-        self.result = gradient_descent(self.objective.grad, self.objective.f, self.start, lr,
-                                       steps, lo=(e[0], e[2]), hi=(e[1], e[3]))
+        self.result = optimizer_run(self.objective, SGD(lr=lr), self.start, steps,
+                                    lo=(e[0], e[2]), hi=(e[1], e[3]))
         self.lr, self.steps = lr, steps
         run = self.result
         if run.left_at is None:

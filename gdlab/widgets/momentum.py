@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, float_slider, new_view
+from gdlab.optim import SGD
+
+from ._base import COLORS, Dashboard, check_int, check_range, float_slider, new_view
 from ._base import divergence_message, log_slider
 from ._quadratic import EllipsePanel
 
@@ -30,19 +32,17 @@ def quadratic_matrix(kappa, angle=ANGLE):
 
 
 def heavy_ball(A, x0, lr, beta, steps, *, growth=100.0):
-    """Iterates of SGD-with-momentum on 1/2 x^T A x; stops when the error exceeds
-    ``growth`` times the start's (stable runs never grow that much: the transient growth
-    of heavy ball stays within a small factor). Returns (path (n+1, 2), step at which it
-    blew up or None)."""
+    """Iterates of gdlab.optim.SGD(lr, momentum=beta) on 1/2 x^T A x; stops when the error
+    exceeds ``growth`` times the start's (stable runs never grow that much: the transient
+    growth of heavy ball stays within a small factor). Returns (path (n+1, 2), step at
+    which it blew up or None)."""
     path = np.empty((steps + 1, 2))
     path[0] = x = np.array(x0, dtype=float)
     far = growth * float(np.max(np.abs(x)))
-    buf = None
+    opt = SGD(lr=lr, momentum=beta)
     with np.errstate(all="ignore"):
         for k in range(steps):
-            g = A @ x
-            buf = g if buf is None else beta * buf + g
-            x = x - lr * buf
+            x = opt.step(x, A @ x)
             if not np.all(np.isfinite(x)) or np.max(np.abs(x)) > far:
                 return path[: k + 1], k + 1
             path[k + 1] = x
@@ -55,17 +55,10 @@ class Momentum(Dashboard):
     has_play = True
 
     def __init__(self, *, lr=1.0, momentum=0.9, kappa=50.0, steps=100):
-        lr = check_positive("learning rate", lr)
-        if lr > 4.0:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 0 to 4, "
-                             "twice the largest stable rate 2(1+beta)/L with L = 1)")
-        momentum = check_positive("momentum", momentum, allow_zero=True)
-        if momentum >= 1:
-            raise ValueError(f"Invalid momentum: {momentum!r} (must be in [0, 1))")
-        kappa = check_positive("condition number kappa", kappa)
-        if not 1 <= kappa <= 1e4:
-            raise ValueError(f"Invalid condition number kappa: {kappa!r} (must be in "
-                             "[1, 10000])")
+        lr = check_range("lr", lr, 0, 4, closed="right", label="learning rate",
+                         hint="twice the largest stable rate 2(1+beta)/L with L = 1")
+        momentum = check_range("momentum", momentum, 0, 1, closed="left", hint=None)
+        kappa = check_range("kappa", kappa, 1, 10_000, label="condition number kappa")
         self._init = dict(lr=lr, momentum=momentum, kappa=kappa,
                           steps=check_int("steps", steps, 1, MAX_STEPS))
         self.max_frames = self._init["steps"]
@@ -92,11 +85,11 @@ class Momentum(Dashboard):
         ax.set_title("path on the quadratic", fontsize=11)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
-        path, = ax.plot([], [], "-o", color=COLORS[1], ms=2.5, lw=1.2, animated=animated,
+        path, = ax.plot([], [], "-o", color=COLORS["vermillion"], ms=2.5, lw=1.2, animated=animated,
                         zorder=3)
-        head, = ax.plot([], [], "D", color=COLORS[3], mec="black", ms=7, animated=animated,
+        head, = ax.plot([], [], "D", color=COLORS["orange"], mec="black", ms=7, animated=animated,
                         zorder=4)
-        ax.plot([START[0]], [START[1]], "o", color=COLORS[0], ms=8, zorder=4)
+        ax.plot([START[0]], [START[1]], "o", color=COLORS["blue"], ms=8, zorder=4)
         info = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=8.5,
                        animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85),
                        zorder=6)
@@ -106,9 +99,9 @@ class Momentum(Dashboard):
         ax_err.set_xlabel("update $k$")
         ax_err.set_ylabel(r"$|v_i^\top (x_k - x^\star)|$")
         ax_err.grid(True, alpha=0.3)
-        steep, = ax_err.plot([], [], "-", color=COLORS[1], lw=1.5, animated=animated,
+        steep, = ax_err.plot([], [], "-", color=COLORS["vermillion"], lw=1.5, animated=animated,
                              label=r"steep: $\lambda = L = 1$")
-        shallow, = ax_err.plot([], [], "-", color=COLORS[0], lw=1.5, animated=animated,
+        shallow, = ax_err.plot([], [], "-", color=COLORS["blue"], lw=1.5, animated=animated,
                                label=r"shallow: $\lambda = \mu = 1/\kappa$")
         ax_err.legend(fontsize=8, loc="lower left")
         return new_view(fig=fig, ax=ax, ax_err=ax_err, panel=panel, path=path, head=head,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Dashboard, check_int, divergence_message, float_slider, new_view
+from gdlab._validation import Options, check
+
+from ._base import COLORS, Dashboard, check_int, divergence_message, float_slider, new_view
 from ._base import log_slider
 from ._runs import optimizer_run
 from ._surface import (SurfacePanel, check_start, default_lr, gap_floor, resolve_2d,
@@ -31,9 +33,10 @@ LANES = {
 DEFAULT_RACE = ("gd", "momentum", "rmsprop", "adam")
 # One fixed colour per lane (Okabe-Ito, without its yellow, which vanishes on the surface
 # image; grey for the eighth), so a lane keeps its colour when others are toggled.
-LANE_COLORS = {"gd": "#000000", "momentum": "#0072B2", "nesterov": "#56B4E9",
-               "adagrad": "#009E73", "rmsprop": "#E69F00", "adam": "#D55E00",
-               "adamw": "#CC79A7", "newton": "#7F7F7F"}
+LANE_COLORS = {"gd": COLORS["black"], "momentum": COLORS["blue"],
+               "nesterov": COLORS["sky_blue"], "adagrad": COLORS["bluish_green"],
+               "rmsprop": COLORS["orange"], "adam": COLORS["vermillion"],
+               "adamw": COLORS["reddish_purple"], "newton": "#7F7F7F"}
 
 
 def make_optimizer(kind, settings):
@@ -84,8 +87,7 @@ def _parse_lanes(optimizers, surface_lr):
         else:
             raise TypeError(f"Invalid optimizer entry: {item!r} (expected a name like 'adam', "
                             "('adam', {'lr': 0.05}) or {'name': 'adam', 'lr': 0.05})")
-        if kind not in LANES:
-            raise ValueError(f"Invalid optimizer: {kind!r} (valid: {', '.join(LANES)})")
+        check(kind, "optimizer", Options(*LANES))
         unknown = set(settings) - set(LANES[kind][1])
         if unknown:
             raise ValueError(f"Invalid setting(s) {sorted(unknown)} for {kind!r} (valid: "

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import COLORS, Dashboard, check_int, check_positive, divergence_message
+from gdlab._validation import Interval, Options, check
+from gdlab.optim import SGD
+
+from ._base import COLORS, Dashboard, check_int, check_range, divergence_message
 from ._base import float_slider, log_slider, new_view
 
 MAX_STEPS = 1000
@@ -48,20 +51,17 @@ class Schedules(Dashboard):
 
     def __init__(self, schedule="step_decay", *, lr=0.5, steps=400, noise=0.5,
                  warmup_steps=0, seed=0, **settings):
-        if schedule not in SETTINGS:
-            raise ValueError(f"Invalid schedule: {schedule!r} (valid: {', '.join(SETTINGS)})")
+        check(schedule, "schedule", Options(*SETTINGS))
         unknown = set(settings) - set(DEFAULTS)
         if unknown:
             raise ValueError(f"Invalid schedule setting(s): {sorted(unknown)} (valid: "
                              f"{', '.join(DEFAULTS)})")
-        lr = check_positive("learning rate", lr)
-        if not 1e-3 <= lr <= 3:
-            raise ValueError(f"Invalid learning rate: {lr!r} (the slider spans 0.001 to 3)")
+        lr = check_range("lr", lr, 1e-3, 3, label="learning rate")
         self._init = dict(DEFAULTS)
         self._init.update(settings)
         self._init.update(schedule=schedule, lr=lr,
                           steps=check_int("steps", steps, 10, MAX_STEPS),
-                          noise=check_positive("noise", noise, allow_zero=True),
+                          noise=check(noise, "noise", Interval(0, None)),
                           warmup_steps=check_int("warmup_steps", warmup_steps, 0, MAX_STEPS))
         self.seed = int(seed)
         self._noise_cache = {}
@@ -135,8 +135,8 @@ class Schedules(Dashboard):
         ax_lr.set_xlabel("update $k$")
         ax_lr.set_ylabel(r"$\eta_k$")
         ax_lr.grid(True, alpha=0.3)
-        lr_line, = ax_lr.plot([], [], "-", color=COLORS[0], lw=1.8, animated=animated)
-        limit = ax_lr.axhline(2.0, color=COLORS[1], lw=0.8, ls="--", label="2/L")
+        lr_line, = ax_lr.plot([], [], "-", color=COLORS["blue"], lw=1.8, animated=animated)
+        limit = ax_lr.axhline(2.0, color=COLORS["vermillion"], lw=0.8, ls="--", label="2/L")
         ax_lr.legend(handles=[limit], fontsize=8, loc="upper right")
         info = ax_lr.text(0.02, 0.97, "", transform=ax_lr.transAxes, va="top", fontsize=8.5,
                           animated=animated, bbox=dict(fc="white", ec="none", alpha=0.85))
@@ -148,24 +148,32 @@ class Schedules(Dashboard):
         ax_loss.grid(True, alpha=0.3)
         ref, = ax_loss.plot([], [], "-", color="0.6", lw=1.0, animated=animated,
                             label="constant lr")
-        loss, = ax_loss.plot([], [], "-", color=COLORS[1], lw=1.3, animated=animated,
+        loss, = ax_loss.plot([], [], "-", color=COLORS["vermillion"], lw=1.3, animated=animated,
                              label="schedule")
         ax_loss.legend(handles=[loss, ref], fontsize=8, loc="upper right")
         return new_view(fig=fig, ax_lr=ax_lr, ax_loss=ax_loss, lr=lr_line, loss=loss,
                         ref=ref, info=info, warning=self._figure_warning(fig, animated))
 
-    def _sgd(self, lrs, noise, sigma, observe=None):
-        """Noisy SGD on the quadratic; returns the loss at every iterate (stops at blow-up)."""
+    @staticmethod
+    def _sgd(lr, noise, sigma):
+        """gdlab.optim.SGD(lr=lr) with noisy gradients on the quadratic; lr is a float or a
+        schedule, exactly as a learner would pass it. ReduceOnPlateau is fed every loss
+        (its observe). Returns (rates used, loss at every iterate, step it blew up or None).
+        """
+        opt = SGD(lr=lr)
+        observe = getattr(lr, "observe", None)
         x = X0.copy()
-        losses = np.empty(len(lrs) + 1)
-        losses[0] = 0.5 * np.dot(A_DIAG * x, x)
+        lrs, losses = [], [0.5 * np.dot(A_DIAG * x, x)]
         with np.errstate(all="ignore"):
-            for k, lr in enumerate(lrs):
-                x = x - lr * (A_DIAG * x + sigma * noise[k])
-                losses[k + 1] = 0.5 * np.dot(A_DIAG * x, x)
-                if not np.isfinite(losses[k + 1]) or losses[k + 1] > 1e8:
-                    return losses[: k + 2], k + 1
-        return losses, None
+            for k in range(len(noise)):
+                lrs.append(opt.current_lr)
+                x = opt.step(x, A_DIAG * x + sigma * noise[k])
+                losses.append(0.5 * np.dot(A_DIAG * x, x))
+                if not np.isfinite(losses[-1]) or losses[-1] > 1e8:
+                    return np.array(lrs), np.array(losses), k + 1
+                if observe is not None:
+                    observe(losses[-1])
+        return np.array(lrs), np.array(losses), None
 
     def _compute(self):
         self._show_relevant_controls()
@@ -174,26 +182,12 @@ class Schedules(Dashboard):
         noise = self._noise(steps)
         sched = self.make_schedule()
         self.schedule = sched
-        if hasattr(sched, "observe"):
-            # ReduceOnPlateau learns from the losses it is fed, so run and feed together.
-            lrs, x = [], X0.copy()
-            losses = [0.5 * np.dot(A_DIAG * x, x)]
-            left = None
-            with np.errstate(all="ignore"):
-                for k in range(steps):
-                    lr = float(sched(k))
-                    lrs.append(lr)
-                    x = x - lr * (A_DIAG * x + sigma * noise[k])
-                    losses.append(0.5 * np.dot(A_DIAG * x, x))
-                    if not np.isfinite(losses[-1]) or losses[-1] > 1e8:
-                        left = k + 1
-                        break
-                    sched.observe(losses[-1])
-            self.lrs, self.losses = np.array(lrs), np.array(losses)
-        else:
+        self.lrs, self.losses, left = self._sgd(sched, noise, sigma)
+        if left is not None and not hasattr(sched, "observe"):
+            # draw the whole schedule, also past the blow-up (ReduceOnPlateau has no rates
+            # beyond it: it only learns from the losses it has seen)
             self.lrs = np.array([float(sched(k)) for k in range(steps)])
-            self.losses, left = self._sgd(self.lrs, noise, sigma)
-        self.ref_losses, _ = self._sgd(np.full(steps, lr0), noise, sigma)
+        _, self.ref_losses, _ = self._sgd(lr0, noise, sigma)
         self.steps = steps
         self.warning = "" if left is None else divergence_message(
             left, float(np.max(self.lrs[:left])), limit=2.0 / float(A_DIAG.max()))
