@@ -144,10 +144,10 @@ def test_grades_csv_has_lesson_column_and_exercises_in_lesson_order():
     a = _grade("amy", "03", "03-mse", "03-mse-grad", "03-gradient-descent", "03-lstsq")
     b = _grade("bob", "01", "01-derivative", "01-descent-loop")
     lines = csv_text([a, b]).splitlines()
-    assert lines[0] == ("submission,lesson,status,score,max_score,01-derivative,"
+    assert lines[0] == ("submission,lesson,status,score,max_score,sandbox,01-derivative,"
                         "01-descent-loop,03-mse,03-mse-grad,03-gradient-descent,03-lstsq")
-    assert lines[1] == "amy,03,graded,4,8,,,1,1,1,1"
-    assert lines[2] == "bob,01,graded,2,4,1,1,,,,"
+    assert lines[1] == "amy,03,graded,4,8,bubblewrap,,,1,1,1,1"
+    assert lines[2] == "bob,01,graded,2,4,bubblewrap,1,1,,,,"
 
 
 def test_grades_json_records_feedback_file_and_student(tmp_path):
