@@ -27,6 +27,7 @@ import numpy as np
 from gdlab.checks.compare import Finding, diagnose, fmt_value
 from gdlab.checks.encode import from_jsonable, to_jsonable
 from gdlab.checks.registry import Exercise, Ref, get_exercise
+from gdlab.checks.traceback_line import error_line
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
            "call_text", "with_call"]
@@ -43,6 +44,8 @@ class Outcome:
     ``error_message``), "not_implemented" (it raised NotImplementedError) or
     "not_callable" (the target is not a function; ``error_type`` names its type).
     mutated: names of the arguments the call changed in place.
+    error_line: for "raised", ``(line number, line text)`` in the learner's cell where the
+    exception happened (see ``gdlab.checks.traceback_line``), or None when unknown.
     """
 
     status: str
@@ -50,11 +53,15 @@ class Outcome:
     error_type: str = ""
     error_message: str = ""
     mutated: tuple = ()
+    error_line: object = None
 
     def to_jsonable(self):
-        return {"status": self.status, "value": to_jsonable(self.value),
+        data = {"status": self.status, "value": to_jsonable(self.value),
                 "error_type": self.error_type, "error_message": self.error_message,
                 "mutated": list(self.mutated)}
+        if self.error_line is not None:  # absent when unknown, as older probes send it
+            data["error_line"] = list(self.error_line)
+        return data
 
     @classmethod
     def from_jsonable(cls, data):
@@ -64,7 +71,20 @@ class Outcome:
         return cls(status=data["status"], value=from_jsonable(data.get("value")),
                    error_type=str(data.get("error_type", "")),
                    error_message=str(data.get("error_message", "")),
-                   mutated=tuple(str(m) for m in data.get("mutated", ())))
+                   mutated=tuple(str(m) for m in data.get("mutated", ())),
+                   error_line=_decode_error_line(data.get("error_line")))
+
+
+def _decode_error_line(data):
+    """``(int, str)`` from its JSON form; anything malformed is dropped (it is a courtesy
+    to the learner, never worth failing a grading run for)."""
+    if not isinstance(data, (list, tuple)) or len(data) != 2:
+        return None
+    lineno, text = data
+    if isinstance(lineno, bool) or not isinstance(lineno, int) or lineno < 1 \
+            or not isinstance(text, str):
+        return None
+    return lineno, text[:200]
 
 
 @dataclass
@@ -150,7 +170,8 @@ def _run_one(func, case):
     except NotImplementedError:
         return Outcome("not_implemented")
     except (Exception, SystemExit) as err:
-        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err))
+        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err),
+                       error_line=error_line(err))
     mutated = ()
     if snapshot is not None:
         labels = _arg_names(func, args, kwargs)
@@ -275,6 +296,9 @@ def _judge_case(exercise, case, index, outcome):
                                        "name for something else?")
     if outcome.status == "raised":
         detail = f": {outcome.error_message}" if outcome.error_message else ""
+        if outcome.error_line is not None:
+            lineno, text = outcome.error_line
+            detail += f", at line {lineno} of your cell: `{text}`"
         return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}")
     expected = _expected(exercise, case, index)
     got = outcome.value
