@@ -39,16 +39,17 @@ def _with_L(value):
 
 def _stability_cases(rng):
     # Off-diagonal entries make the largest eigenvalue differ from the largest entry, and
-    # the smallest eigenvalue differ from L, so each mistake gives a different answer.
+    # the smallest eigenvalue differ from L, so each mistake gives a different answer. No
+    # case is diagonal or 1 x 1: there the largest entry, the norm or the trace can equal L.
     M = rng.normal(size=(4, 4))
     random_spd = M @ M.T + 0.5 * np.eye(4)
     return [
-        Case(np.array([[10.0, 0.0], [0.0, 1.0]])),
+        Case(np.array([[10.0, 2.0], [2.0, 1.0]])),
         Case(np.array([[3.0, 1.0], [1.0, 2.0]])),
         Case(np.array([[2.0, -1.5], [-1.5, 2.0]])),
         Case(np.array([[4.0, 1.0, 0.0], [1.0, 4.0, 1.0], [0.0, 1.0, 4.0]])),
         Case(np.round(random_spd, 3)),
-        Case(np.array([[0.5]])),
+        Case(np.array([[0.5, 0.2], [0.2, 0.3]])),
     ]
 
 
@@ -63,15 +64,15 @@ exercise(
                 "You used the SMALLEST eigenvalue. Stability is decided by the direction "
                 "that curves most: L is the LARGEST eigenvalue of A (np.linalg.eigvalsh "
                 "returns them in increasing order, so take the last one)."),
-        Mistake("largest entry",
-                lambda A: _with_L(np.max(np.abs(np.asarray(A, dtype=float)))),
-                "You used the largest entry of A. L is the largest EIGENVALUE, which is "
-                "different as soon as A has off-diagonal entries: use "
-                "np.linalg.eigvalsh(A)."),
+        # One mistake for "largest entry" and "largest diagonal entry": in a positive
+        # definite matrix the largest entry (in size) always sits on the diagonal, so the
+        # two give the same number on every valid input and one message covers both.
         Mistake("largest diagonal entry",
                 lambda A: _with_L(np.max(np.diag(np.asarray(A, dtype=float)))),
-                "You used the largest diagonal entry of A. That is L only for a diagonal "
-                "matrix; in general L is the largest eigenvalue (np.linalg.eigvalsh)."),
+                "You used the largest diagonal entry of A (for a positive definite A that is "
+                "also its largest entry). That is L only for a diagonal matrix; as soon as A "
+                "has off-diagonal entries L is larger: L is the largest EIGENVALUE, "
+                "np.linalg.eigvalsh(A)[-1]."),
         Mistake("1/L",
                 lambda A: (_stability_limit(A)[0], 1.0 / _stability_limit(A)[0]),
                 "Your L is right, but the largest stable rate is 2/L, not 1/L (1/L is a "

@@ -286,7 +286,10 @@ def _layer_backward(dZ, A_prev, W):
 
 def _layer_cases(rng):
     cases = []
-    for m, n_in, n_out in [(5, 3, 2), (4, 3, 3), (6, 2, 4), (3, 4, 1)]:
+    # The square W comes first: there a transposed dW or a missing W.T still runs and has
+    # the right shape, so the check can name the mistake itself (the first failing case is
+    # the one the learner reads); on the other shapes it shows up as a shape error.
+    for m, n_in, n_out in [(4, 3, 3), (5, 3, 2), (6, 2, 4), (3, 4, 1)]:
         dZ = rng.normal(size=(m, n_out))
         A = rng.normal(size=(m, n_in))
         W = rng.normal(size=(n_in, n_out))
