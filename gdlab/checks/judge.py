@@ -345,10 +345,11 @@ def _explain_with_mistakes(exercise, cases, outcomes, findings):
 
     A wrong answer can coincide with several mistakes on one case (f(1) may equal a
     mistake's f'(1)), so each mistake is scored by how many failing cases it explains and
-    every case gets the best-scoring mistake that matches it. On a tie, the mistake that
-    also agrees with the learner on the PASSING cases wins: two slips that are wrong in the
-    same way where they are wrong (lr * gamma * k against lr * gamma**k) still differ where
-    one of them happens to be right.
+    every case gets the best-scoring mistake that matches it. On a tie, a mistake that also
+    agrees with the learner on every PASSING case (so it explains the whole answer) wins:
+    two slips that are wrong in the same way where they are wrong (lr * gamma * k against
+    lr * gamma**k) still differ where one of them happens to be right. Otherwise the
+    mistake declared first wins.
     """
     vague = [i for i, f in enumerate(findings) if f is not None and f.code in _REPLACEABLE]
     if not vague or not exercise.mistakes:
@@ -360,13 +361,13 @@ def _explain_with_mistakes(exercise, cases, outcomes, findings):
     candidates = {k for ks in matches.values() for k in ks}
     passing = [i for i, f in enumerate(findings) if f is None and outcomes[i].status ==
                "returned"]
-    agree = {k: sum(_matches_mistake(exercise, exercise.mistakes[k], cases[i],
+    agree = {k: all(_matches_mistake(exercise, exercise.mistakes[k], cases[i],
                                      outcomes[i].value) for i in passing)
              for k in candidates if len(candidates) > 1}
     out = list(findings)
     for i, ks in matches.items():
         if ks:
-            best = max(ks, key=lambda k: (score[k], agree.get(k, 0), -k))
+            best = max(ks, key=lambda k: (score[k], agree.get(k, False), -k))
             m = exercise.mistakes[best]
             out[i] = Finding(f"mistake:{m.name}",
                              with_call(call_text(exercise, cases[i]), m.message))
