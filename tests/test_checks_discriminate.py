@@ -87,3 +87,46 @@ def test_generic_slips_fail_every_case(ex, factor):
     assert result.points == 0, (
         f"{result.points} of {result.max_points} points; passing cases: "
         f"{[i for i, m in enumerate(result.case_messages) if m is None]}")
+
+
+# ------------------------------------------ common slips named by issue 11, as learners write
+def _epoch_without_2(theta, X, y, lr, batch_size, rng):
+    theta = np.array(theta, dtype=float)
+    idx = rng.permutation(len(y))
+    for s in range(0, len(y), batch_size):
+        rows = idx[s:s + batch_size]
+        Xb, yb = X[rows], y[rows]
+        theta = theta - lr / len(yb) * Xb.T @ (Xb @ theta - yb)   # the 2 is missing
+    return theta
+
+
+def _variance_mean_over_coordinates(theta, X, y, batch_size, n_draws, rng):
+    m = len(y)
+    g_full = 2 / m * X.T @ (X @ theta - y)
+    out = []
+    for _ in range(n_draws):
+        rows = rng.choice(m, size=batch_size, replace=False)
+        g = 2 / batch_size * X[rows].T @ (X[rows] @ theta - y[rows])
+        out.append(np.mean((g - g_full) ** 2))                     # mean, not sum
+    return float(np.mean(out))
+
+
+def _adam_with_abs(x, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * np.abs(g)                         # |g|, not g**2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return x - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+@pytest.mark.parametrize("exercise_id, target, wrong, phrase", [
+    ("04-sgd-epoch", "sgd_epoch", _epoch_without_2, "factor 2"),
+    ("04-grad-variance", "minibatch_grad_variance", _variance_mean_over_coordinates,
+     "SUM over the coordinates"),
+    ("07-adam-step", "adam_step", _adam_with_abs, "|g|"),
+    ("01-derivative", "dfdx", lambda x: x ** 3 - 2 * x + 1, "coefficient of x"),
+])
+def test_common_slip_is_named_and_earns_nothing(exercise_id, target, wrong, phrase):
+    from gdlab.checks import get_exercise
+    result = judged(get_exercise(exercise_id), wrong)
+    assert result.points == 0, result.message
+    assert phrase in result.message, result.message
