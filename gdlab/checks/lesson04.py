@@ -132,7 +132,7 @@ exercise(
 # --------------------------------------------------------------------------- 04-sgd-epoch
 def _epoch(theta, X, y, lr, batch_size, rng, *, shuffle=True, full_grad=False, lr_power=1,
            keep_last=True, divide_by_B=False, divide_by_m=False, stale=False, sign=1.0,
-           mean=True):
+           mean=True, two=2.0):
     """Reference epoch, with switches that reproduce the common mistakes."""
     X, y = _f(X), _f(y)
     m = X.shape[0]
@@ -145,7 +145,7 @@ def _epoch(theta, X, y, lr, batch_size, rng, *, shuffle=True, full_grad=False, l
             break
         Xb, yb = (X, y) if full_grad else (X[rows], y[rows])
         count = batch_size if divide_by_B else (m if divide_by_m else Xb.shape[0])
-        scale = 2.0 / count if mean else 2.0
+        scale = two / count if mean else two
         at = theta_start if stale else theta
         g = scale * Xb.T @ (Xb @ at - yb)
         theta = theta - sign * lr ** lr_power * g
@@ -206,6 +206,11 @@ exercise(
                 "Every batch gradient is computed at the theta the epoch STARTED from. Each "
                 "update must use the current theta, the one the previous batch produced: "
                 "compute the gradient from the same variable you update."),
+        Mistake("missing factor 2",
+                lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, two=1.0),
+                "Your batch gradient misses the factor 2: the derivative of the square "
+                "(x_i theta - y_i)^2 is 2 x_i (x_i theta - y_i), so the batch MSE gradient is "
+                "(2/b) X_b^T (X_b theta - y_b). Without it every step is half as long."),
         Mistake("ascent",
                 lambda t, X, y, lr, B, rng: _epoch(t, X, y, lr, B, rng, sign=-1.0),
                 "You add the gradient: descent subtracts it, theta = theta - lr * grad."),
@@ -317,6 +322,12 @@ exercise(
                 "Your batch gradient divides by m (all examples) instead of by the batch size "
                 "B. The batch gradient averages over its own rows: "
                 "(2/B) X_b^T (X_b theta - y_b)."),
+        Mistake("mean over coordinates",
+                lambda t, X, y, B, n, rng: _variance_exact(t, X, y, B, n, rng) / _f(X).shape[1],
+                "You average the squared differences over the d coordinates "
+                "(np.mean((g_B - g_full) ** 2)), which divides the result by d. The squared "
+                "distance ||g_B - g_full||^2 is the SUM over the coordinates: "
+                "np.sum((g_B - g_full) ** 2) for each draw, then the mean over the draws."),
         Mistake("full gradient in every draw",
                 lambda t, X, y, B, n, rng: 0.0,
                 "Your estimate is 0: every draw uses the full gradient. Each draw must "

@@ -124,6 +124,8 @@ def _adam(x, m, v, g, t, lr, b1, b2, eps, *, slip=None, wd=0.0, decay=None):
         v_new = b2 * v + (1 - b2) * m_new ** 2
     elif slip == "no square":
         v_new = b2 * v + (1 - b2) * g
+    elif slip == "abs g":
+        v_new = b2 * v + (1 - b2) * np.abs(g)
     else:
         v_new = b2 * v + (1 - b2) * g ** 2
     with np.errstate(all="ignore"):
@@ -202,6 +204,9 @@ exercise(
             "the squared GRADIENT: v = beta2 * v + (1 - beta2) * g**2."),
         _am("no square", "Your v averages g, not g**2: the second moment needs the squared "
             "gradient."),
+        _am("abs g", "Your v averages |g|, the size of the gradient, instead of its square "
+            "g**2. Adam's second moment is the running mean of g**2, and the step divides by "
+            "its square root, so that sqrt(v_hat) has the units of g."),
         _am("no sqrt", "You divide by v_hat itself; Adam divides by its square root, "
             "np.sqrt(v_hat) + eps."),
         _am("return hats", "The x you return is right, but you return the bias-CORRECTED "
