@@ -96,7 +96,7 @@ def _soft_cases(rng):
         Case(np.array([-3.0, -0.4, 0.0, 0.2, 1.0, 2.5]), 0.5),
         Case(np.array([1.5, -1.5, 0.99, -0.99, 4.0]), 1.0),
         Case(rng.normal(size=7) * 2.0, 0.8),
-        Case(np.array([-2.0, -1.0, 3.0]), 0.25),
+        Case(np.array([-2.0, -1.0, 0.1, 3.0]), 0.25),   # one entry inside the threshold
     ]
 
 
