@@ -617,7 +617,7 @@ def test_lesson00_demo_cell_prints_the_failure(capsys):
             'try:\n    check("00-mean")\nexcept Exception as failure:\n    print(failure)\n')
     exec(compile(cell, "<cell>", "exec"), {"__name__": "__main__"})
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "✘ 00-mean: 1 of 5 cases pass (0.2 of 1 point)."
+    assert lines[0] == "✘ 00-mean: 0 of 5 cases pass (0 of 1 point)."   # no one-value case
     assert lines[1].startswith("For mean_of(np.array([1.0, 2.0, 3.0, 4.0])): You return "
                                "the SUM of the values")
     assert lines[2].startswith("Fix it, run the cell that defines `mean_of` again")

@@ -33,14 +33,82 @@ def test_there_are_mistakes_to_check():
     assert len(_mistakes()) > 100
 
 
+# Where one case cannot catch a mistake, by the nature of the exercise, the cases it may
+# pass are listed with the reason; every other case must fail. An exercise that asks for a
+# value at ONE step of a schedule cannot be tested at every step at once, and a slip at the
+# boundary of a regime (the last step of a ramp, a norm below the clipping limit) only shows
+# on the cases at that boundary, while other slips only show away from it.
+_SCHEDULE_STEP = ("each case is one step of the schedule: an off-by-one shows only at the "
+                  "steps next to a drop, a wrong decay formula only at the steps between "
+                  "drops, and step 0 is lr for almost every formula")
+_COSINE_STEP = ("each case is one step: after total_steps the rate is clamped to min_lr, "
+                "where every formula slip is invisible and only the clamp is tested; at "
+                "step 0 every cosine formula starts at lr")
+_WARMUP_STEP = ("each case is one step, either on the ramp (where ramp slips show and the "
+                "schedule after it is not used) or after it (the other way round)")
+_KAPPA_EDGES = ("case 0 is kappa = 1 (one step lands on the minimum whatever the stopping "
+                "test), case 7 hits max_iter (every count that is too large is cut to the "
+                "same 50), case 8 starts inside tol (0 updates)")
+_CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing may be "
+                 "rescaled: slips in HOW to rescale cannot show there, and the slip of "
+                 "always rescaling shows only there")
+ALLOWED_PASSES = {
+    ("03-mse-grad", "divides by d"): ({0}, "case 0 is the one square X (m = d), needed so "
+                                          "that X @ r instead of X.T @ r runs and is named"),
+    ("05-step-decay", "one-based step"): ({0, 2, 3, 4, 7}, _SCHEDULE_STEP),
+    ("05-step-decay", "drops one step late"): ({0, 1, 3, 4, 6}, _SCHEDULE_STEP),
+    ("05-step-decay", "true division"): ({0, 2, 5, 7}, _SCHEDULE_STEP),
+    ("05-step-decay", "gamma times the number of drops"): ({2}, _SCHEDULE_STEP),
+    ("05-step-decay", "linear instead of power"): ({0, 1, 2}, "before the second drop "
+                                                   "lr * gamma * k equals lr * gamma**k"),
+    ("05-cosine", "degrees"): ({0, 5, 6}, _COSINE_STEP),
+    ("05-cosine", "min_lr ignored"): ({0, 7}, _COSINE_STEP + "; case 7 uses min_lr = 0"),
+    ("05-cosine", "min_lr added on top"): ({5, 6, 7}, _COSINE_STEP + "; case 7: min_lr = 0"),
+    ("05-cosine", "no clamp after total_steps"): ({0, 1, 2, 3, 4, 5, 7}, _COSINE_STEP),
+    ("05-cosine", "pi missing"): ({0, 5, 6}, _COSINE_STEP),
+    ("05-cosine", "1 - cos"): ({1, 5, 6}, _COSINE_STEP + "; case 1 is the midpoint, where "
+                                                        "1 + cos and 1 - cos agree"),
+    ("05-cosine", "divides by total_steps - 1"): ({0, 5, 6}, _COSINE_STEP),
+    ("05-cosine", "off by one"): ({5, 6}, _COSINE_STEP),
+    ("05-warmup", "starts at lr"): ({3, 4, 6, 7}, _WARMUP_STEP),
+    ("05-warmup", "ramp off by one"): ({3, 4, 6, 7}, _WARMUP_STEP),
+    ("05-warmup", "ramp too short"): ({0, 3, 4, 6, 7}, _WARMUP_STEP),
+    ("05-warmup", "schedule clock not restarted"): ({0, 1, 2, 5, 8}, _WARMUP_STEP),
+    ("05-warmup", "ramp towards a moving target"): ({0, 3, 4, 6, 7, 8}, _WARMUP_STEP),
+    ("06-iterations-kappa", "lr = 1/L"): ({0, 7, 8}, _KAPPA_EDGES),
+    ("06-iterations-kappa", "one too many"): ({7}, _KAPPA_EDGES),
+    ("06-iterations-kappa", "one too few"): ({7}, _KAPPA_EDGES),
+    ("06-iterations-kappa", "loss instead of distance"): ({0, 7}, _KAPPA_EDGES),
+    ("06-iterations-kappa", "gradient norm instead of distance"): ({0, 7}, _KAPPA_EDGES),
+    ("06-iterations-kappa", "largest coordinate instead of norm"): (
+        {0, 1, 7, 8}, _KAPPA_EDGES + "; at kappa = 2 the two coordinates shrink alike"),
+    ("06-iterations-kappa", "max_iter ignored"): ({0, 1, 2, 3, 4, 5, 6, 8},
+                                                  "only case 7 reaches max_iter"),
+    ("06-clip-global", "per-array clipping"): ({1, 4}, _CLIP_REGIMES),
+    ("06-clip-global", "always rescaled"): ({0, 2, 3, 5, 6}, _CLIP_REGIMES),
+    ("06-clip-global", "clipped values"): ({1, 4}, _CLIP_REGIMES),
+    ("06-clip-global", "factor upside down"): ({1, 4}, _CLIP_REGIMES),
+    ("10-epochs", "last partial batch forgotten"): ({0}, "batch_size None: one update per "
+                                                        "epoch, nothing is left over"),
+    ("10-epochs", "fractional epochs"): ({0}, "batch_size None: every budget divides exactly"),
+    ("10-epochs", "rounded up"): ({0}, "batch_size None: every budget divides exactly"),
+}
+
+
+def test_allowed_passes_name_real_mistakes():
+    known = {(ex.id, m.name) for ex in _all_exercises() for m in ex.mistakes}
+    assert set(ALLOWED_PASSES) <= known, set(ALLOWED_PASSES) - known
+
+
 @pytest.mark.parametrize("ex, mistake", _mistakes())
 def test_each_declared_mistake_fails_every_case_with_its_own_message(ex, mistake):
     result = judged(ex, mistake.func)
     assert result.status == "failed", f"{mistake.name!r} passes"
-    assert result.points == 0, (
+    passing = {i for i, m in enumerate(result.case_messages) if m is None}
+    allowed, _why = ALLOWED_PASSES.get((ex.id, mistake.name), (set(), ""))
+    assert passing <= allowed, (
         f"{mistake.name!r} still earns {result.points} of {result.max_points} points: "
-        f"cases {[i for i, m in enumerate(result.case_messages) if m is None]} cannot tell "
-        "it from the right answer")
+        f"cases {sorted(passing - allowed)} cannot tell it from the right answer")
     assert mistake.message in result.message, result.message
 
 
@@ -57,36 +125,32 @@ def _scaled(value, factor):
     return np.asarray(value, dtype=float) * factor
 
 
-# Exercises whose answer is not a quantity that a sign or factor-2 slip can change.
-# Each entry says why.
-_NOT_SCALABLE = {
-}
-
 _SLIPS = {"sign": -1.0, "twice": 2.0, "half": 0.5}
 
 
-def _slip_params():
-    out = []
-    for ex in _all_exercises():
-        if ex.id in _NOT_SCALABLE:
-            continue
-        for name, factor in _SLIPS.items():
-            out.append(pytest.param(ex, factor, id=f"{ex.id}:{name}"))
-    return out
+def _is_zero(value):
+    try:
+        return bool(np.all(np.asarray(value, dtype=float) == 0))
+    except (TypeError, ValueError):
+        return False   # a tuple of arrays of different shapes is never all zero here
 
 
-@pytest.mark.parametrize("ex, factor", _slip_params())
-def test_generic_slips_fail_every_case(ex, factor):
-    def slipped(*args, **kwargs):
-        return _scaled(ex.reference(*args, **kwargs), factor)
+@pytest.mark.parametrize("ex, factor", [
+    pytest.param(ex, f, id=f"{ex.id}:{name}")
+    for ex in _all_exercises() for name, f in _SLIPS.items()])
+def test_generic_slips_fail_every_case_whose_answer_is_not_zero(ex, factor):
+    """-x, 2x and x/2 of the right answer fail every case (a case whose right answer is 0
+    cannot show a scaling slip, and is not counted)."""
     if ex.kind == "value":
         slipped = _scaled(ex.reference(), factor)
-    result = judged(ex, slipped) if ex.kind == "function" else \
-        evaluate(ex, decode_probe(probe(ex, {ex.target: slipped})))
-    assert result.status == "failed"
-    assert result.points == 0, (
-        f"{result.points} of {result.max_points} points; passing cases: "
-        f"{[i for i, m in enumerate(result.case_messages) if m is None]}")
+    else:
+        def slipped(*args, **kwargs):
+            return _scaled(ex.reference(*args, **kwargs), factor)
+    result = judged(ex, slipped)
+    cases = ex.make_cases()
+    zero = {i for i, c in enumerate(cases) if _is_zero(ex.call_with(ex.reference, c))}
+    passing = {i for i, m in enumerate(result.case_messages) if m is None}
+    assert passing <= zero, f"cases {sorted(passing - zero)} pass a scaled answer"
 
 
 # ------------------------------------------ common slips named by issue 11, as learners write

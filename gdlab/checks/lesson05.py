@@ -224,8 +224,8 @@ def _cosine_t_minus_one(step, lr, total_steps, min_lr=0.0):
 
 def _cosine_cases(rng):
     return [
-        Case(0, lr=0.1, total_steps=100, min_lr=0.0),
-        Case(50, lr=0.1, total_steps=100, min_lr=0.0),
+        Case(0, lr=0.1, total_steps=100, min_lr=0.02),
+        Case(50, lr=0.1, total_steps=100, min_lr=0.01),
         Case(25, lr=1.0, total_steps=100, min_lr=0.1),
         Case(10, lr=0.5, total_steps=40, min_lr=0.05),
         Case(39, lr=0.5, total_steps=40, min_lr=0.05),
