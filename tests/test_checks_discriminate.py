@@ -38,60 +38,64 @@ def test_there_are_mistakes_to_check():
 # value at ONE step of a schedule cannot be tested at every step at once, and a slip at the
 # boundary of a regime (the last step of a ramp, a norm below the clipping limit) only shows
 # on the cases at that boundary, while other slips only show away from it.
-_SCHEDULE_STEP = ("each case is one step of the schedule: an off-by-one shows only at the "
-                  "steps next to a drop, a wrong decay formula only at the steps between "
-                  "drops, and step 0 is lr for almost every formula")
-_COSINE_STEP = ("each case is one step: after total_steps the rate is clamped to min_lr, "
-                "where every formula slip is invisible and only the clamp is tested; at "
-                "step 0 every cosine formula starts at lr")
+_SCHEDULE_STEP = ("each case is one step of the schedule: a drop counted one step early "
+                  "shows only just before a drop, one counted late only at a drop, and a "
+                  "wrong power of gamma only after the first drop")
+_COSINE_END = ("each case is one step: cases 5 and 6 lie after total_steps, where the rate "
+               "is clamped to min_lr (only the clamp is tested there and every formula slip "
+               "is invisible); before it, the clamp does not matter")
+_DEFAULT_MIN = "case 7 uses the default min_lr = 0"
 _WARMUP_STEP = ("each case is one step, either on the ramp (where ramp slips show and the "
                 "schedule after it is not used) or after it (the other way round)")
-_KAPPA_EDGES = ("case 0 is kappa = 1 (one step lands on the minimum whatever the stopping "
-                "test), case 7 hits max_iter (every count that is too large is cut to the "
-                "same 50), case 8 starts inside tol (0 updates)")
+_CAPPED = "case 7 hits max_iter: every count that is too large is cut to the same 50"
 _CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing may be "
                  "rescaled: slips in HOW to rescale cannot show there, and the slip of "
                  "always rescaling shows only there")
+_NO_BATCHES = "case 0 has batch_size None: one update per epoch, so nothing is left over"
 ALLOWED_PASSES = {
     ("03-mse-grad", "divides by d"): ({0}, "case 0 is the one square X (m = d), needed so "
                                           "that X @ r instead of X.T @ r runs and is named"),
-    ("05-step-decay", "one-based step"): ({0, 2, 3, 4, 7}, _SCHEDULE_STEP),
+    ("05-step-decay", "one-based step"): ({2, 3, 4, 7}, _SCHEDULE_STEP),
     ("05-step-decay", "drops one step late"): ({0, 1, 3, 4, 6}, _SCHEDULE_STEP),
-    ("05-step-decay", "true division"): ({0, 2, 5, 7}, _SCHEDULE_STEP),
+    ("05-step-decay", "true division"): ({2, 5, 7}, _SCHEDULE_STEP + " (at a drop, "
+                                                    "step / step_size is a whole number)"),
     ("05-step-decay", "gamma times the number of drops"): ({2}, _SCHEDULE_STEP),
-    ("05-step-decay", "linear instead of power"): ({0, 1, 2}, "before the second drop "
+    ("05-step-decay", "linear instead of power"): ({1, 2}, "before the second drop "
                                                    "lr * gamma * k equals lr * gamma**k"),
-    ("05-cosine", "degrees"): ({0, 5, 6}, _COSINE_STEP),
-    ("05-cosine", "min_lr ignored"): ({0, 7}, _COSINE_STEP + "; case 7 uses min_lr = 0"),
-    ("05-cosine", "min_lr added on top"): ({5, 6, 7}, _COSINE_STEP + "; case 7: min_lr = 0"),
-    ("05-cosine", "no clamp after total_steps"): ({0, 1, 2, 3, 4, 5, 7}, _COSINE_STEP),
-    ("05-cosine", "pi missing"): ({0, 5, 6}, _COSINE_STEP),
-    ("05-cosine", "1 - cos"): ({1, 5, 6}, _COSINE_STEP + "; case 1 is the midpoint, where "
-                                                        "1 + cos and 1 - cos agree"),
-    ("05-cosine", "divides by total_steps - 1"): ({0, 5, 6}, _COSINE_STEP),
-    ("05-cosine", "off by one"): ({5, 6}, _COSINE_STEP),
+    ("05-cosine", "degrees"): ({5, 6}, _COSINE_END),
+    ("05-cosine", "min_lr ignored"): ({7}, _DEFAULT_MIN),
+    ("05-cosine", "min_lr added on top"): ({5, 6, 7}, _COSINE_END + "; " + _DEFAULT_MIN),
+    ("05-cosine", "no clamp after total_steps"): ({0, 1, 2, 3, 4, 5, 7}, _COSINE_END +
+                                                  "; case 6 is the one past total_steps "
+                                                  "(5 is exactly total_steps, where the "
+                                                  "formula gives min_lr too)"),
+    ("05-cosine", "pi missing"): ({5, 6}, _COSINE_END),
+    ("05-cosine", "1 - cos"): ({5, 6}, _COSINE_END),
+    ("05-cosine", "divides by total_steps - 1"): ({5, 6}, _COSINE_END),
+    ("05-cosine", "off by one"): ({5, 6}, _COSINE_END),
     ("05-warmup", "starts at lr"): ({3, 4, 6, 7}, _WARMUP_STEP),
     ("05-warmup", "ramp off by one"): ({3, 4, 6, 7}, _WARMUP_STEP),
-    ("05-warmup", "ramp too short"): ({0, 3, 4, 6, 7}, _WARMUP_STEP),
+    ("05-warmup", "ramp too short"): ({3, 4, 6, 7}, _WARMUP_STEP),
     ("05-warmup", "schedule clock not restarted"): ({0, 1, 2, 5, 8}, _WARMUP_STEP),
-    ("05-warmup", "ramp towards a moving target"): ({0, 3, 4, 6, 7, 8}, _WARMUP_STEP),
-    ("06-iterations-kappa", "lr = 1/L"): ({0, 7, 8}, _KAPPA_EDGES),
-    ("06-iterations-kappa", "one too many"): ({7}, _KAPPA_EDGES),
-    ("06-iterations-kappa", "one too few"): ({7}, _KAPPA_EDGES),
-    ("06-iterations-kappa", "loss instead of distance"): ({0, 7}, _KAPPA_EDGES),
-    ("06-iterations-kappa", "gradient norm instead of distance"): ({0, 7}, _KAPPA_EDGES),
+    ("05-warmup", "ramp towards a moving target"): ({3, 4, 6, 7}, _WARMUP_STEP),
+    ("06-iterations-kappa", "lr = 1/L"): ({7, 8}, _CAPPED + "; case 8 starts inside tol "
+                                                  "(0 updates whatever the rate)"),
+    ("06-iterations-kappa", "one too many"): ({7}, _CAPPED),
+    ("06-iterations-kappa", "one too few"): ({7}, _CAPPED),
+    ("06-iterations-kappa", "loss instead of distance"): ({7}, _CAPPED),
+    ("06-iterations-kappa", "gradient norm instead of distance"): ({7}, _CAPPED),
     ("06-iterations-kappa", "largest coordinate instead of norm"): (
-        {0, 1, 7, 8}, _KAPPA_EDGES + "; at kappa = 2 the two coordinates shrink alike"),
+        {1, 7, 8}, _CAPPED + "; at kappa = 2 both coordinates reach tol together; case 8 "
+                             "starts inside tol"),
     ("06-iterations-kappa", "max_iter ignored"): ({0, 1, 2, 3, 4, 5, 6, 8},
                                                   "only case 7 reaches max_iter"),
     ("06-clip-global", "per-array clipping"): ({1, 4}, _CLIP_REGIMES),
     ("06-clip-global", "always rescaled"): ({0, 2, 3, 5, 6}, _CLIP_REGIMES),
     ("06-clip-global", "clipped values"): ({1, 4}, _CLIP_REGIMES),
     ("06-clip-global", "factor upside down"): ({1, 4}, _CLIP_REGIMES),
-    ("10-epochs", "last partial batch forgotten"): ({0}, "batch_size None: one update per "
-                                                        "epoch, nothing is left over"),
-    ("10-epochs", "fractional epochs"): ({0}, "batch_size None: every budget divides exactly"),
-    ("10-epochs", "rounded up"): ({0}, "batch_size None: every budget divides exactly"),
+    ("10-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
+    ("10-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
+    ("10-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
 }
 
 
