@@ -198,3 +198,33 @@ def test_common_slip_is_named_and_earns_nothing(exercise_id, target, wrong, phra
     result = judged(get_exercise(exercise_id), wrong)
     assert result.points == 0, result.message
     assert phrase in result.message, result.message
+
+
+# ------------------------- the three messages issue 11 found could never be shown, as learners
+def _early_stop_against_previous(val_losses, patience):
+    best, best_epoch, bad, prev = np.inf, 0, 0, np.inf
+    for e, v in enumerate(val_losses):
+        bad = 0 if v < prev else bad + 1          # compared with the previous epoch
+        if v < best:
+            best, best_epoch = v, e
+        prev = v
+        if bad >= patience:
+            return best_epoch, e
+    return best_epoch, len(val_losses) - 1
+
+
+@pytest.mark.parametrize("exercise_id, wrong, phrase", [
+    ("05-stability-limit",
+     lambda A: (float(np.max(np.diag(A))), 2 / float(np.max(np.diag(A)))),
+     "largest diagonal entry"),
+    ("05-step-decay",
+     lambda step, lr, step_size, gamma: lr * gamma * (step // step_size)
+     if step >= step_size else lr,
+     "not lr * gamma * k"),
+    ("09-early-stopping", _early_stop_against_previous, "PREVIOUS epoch"),
+])
+def test_messages_that_were_never_shown_are_shown(exercise_id, wrong, phrase):
+    from gdlab.checks import get_exercise
+    result = judged(get_exercise(exercise_id), wrong)
+    assert result.status == "failed"
+    assert phrase in result.message, result.message
