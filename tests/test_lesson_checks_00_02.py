@@ -250,3 +250,18 @@ def test_descent_list_advice_agrees_with_the_hints():
     assert "np.array(" in text
     hints = " ".join(get_exercise("01-descent").hints)
     assert "np.array(" in hints and "for _ in range(steps)" in hints
+
+
+def test_descent_names_the_gradient_taken_at_lr_times_x():
+    def descend_scaled(grad, x0, lr, steps):
+        xs = [x0]
+        for _ in range(steps):
+            xs.append(xs[-1] - grad(lr * xs[-1]))
+        return np.array(xs, dtype=float)
+    assert "grad(lr * x)" in verdict("01-descent", descend=descend_scaled)
+
+
+def test_math_module_on_an_array_is_explained():
+    import math
+    text = verdict("01-derivative", dfdx=lambda x: math.pow(x, 3) - 4 * x + 1)
+    assert "works on single numbers" in text and "np." in text, text
