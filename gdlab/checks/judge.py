@@ -284,6 +284,16 @@ def _matches_mistake(exercise, mistake, case, got):
         return False  # a mistake that cannot be computed for this case does not match
 
 
+def _exception_advice(error_type, error_message):
+    """What an exception usually means, for the ones whose text does not say it."""
+    if error_type == "TypeError" and "converted to Python scalars" in error_message:
+        # numpy's words when math.pow, math.exp, float(...) ... get a whole array
+        return (". The math module (math.pow, math.exp, ...) works on single numbers "
+                "only; for arrays use numpy's operations, which work elementwise: x ** 3, "
+                "np.exp(x), np.sqrt(x).")
+    return ""
+
+
 def _judge_case(exercise, case, index, outcome):
     """None when the case passes, else a Finding."""
     call = call_text(exercise, case)
@@ -299,7 +309,9 @@ def _judge_case(exercise, case, index, outcome):
         if outcome.error_line is not None:
             lineno, text = outcome.error_line
             detail += f", at line {lineno} of your cell: `{text}`"
-        return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}")
+        advice = _exception_advice(outcome.error_type, outcome.error_message)
+        return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}"
+                                    f"{advice}")
     expected = _expected(exercise, case, index)
     got = outcome.value
     name = call if exercise.kind == "value" else f"the result of {call}"

@@ -96,6 +96,13 @@ def _descend(grad, x0, lr, steps):
     return _run(grad, x0, lr, steps)
 
 
+def _grad_at_scaled_x(grad, x0, lr, steps):
+    xs = [float(x0)]
+    for _ in range(steps):
+        xs.append(xs[-1] - float(grad(lr * xs[-1])))
+    return np.array(xs)
+
+
 def _descent_compare(got, expected, case):
     if isinstance(got, (list, tuple)):
         # The hints build the trajectory in a list, so the advice is the hint's last step.
@@ -138,6 +145,10 @@ exercise(
                 lambda grad, x0, lr, steps: _run(grad, x0, lr, steps, lr_power=0),
                 "Your steps ignore the learning rate: x - grad(x) instead of "
                 "x - lr * grad(x)."),
+        Mistake("gradient at lr * x", _grad_at_scaled_x,
+                "You evaluate the gradient at lr * x: grad(lr * x). The learning rate scales "
+                "the STEP, not the point: x = x - lr * grad(x), with the gradient taken at x "
+                "itself."),
         Mistake("missing x0", lambda grad, x0, lr, steps: _run(grad, x0, lr, steps)[1:],
                 "Your trajectory leaves out the starting point. It must begin with x0 and "
                 "hold steps + 1 values: x0, x1, ..., x_steps."),
