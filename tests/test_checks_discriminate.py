@@ -129,7 +129,11 @@ def _scaled(value, factor):
     return np.asarray(value, dtype=float) * factor
 
 
-_SLIPS = {"sign": -1.0, "twice": 2.0, "half": 0.5}
+# Generic slips as a factor per case: -1, 2 and 1/2 always; m and 1/m (a sum where a mean
+# belongs and back) where the case says how many samples m it has.
+_SLIPS = {"sign": lambda case: -1.0, "twice": lambda case: 2.0, "half": lambda case: 0.5,
+          "sum not mean": lambda case: case.meta.get("m"),
+          "mean not sum": lambda case: 1.0 / case.meta["m"] if "m" in case.meta else None}
 
 
 def _is_zero(value):
@@ -139,22 +143,28 @@ def _is_zero(value):
         return False   # a tuple of arrays of different shapes is never all zero here
 
 
-@pytest.mark.parametrize("ex, factor", [
-    pytest.param(ex, f, id=f"{ex.id}:{name}")
-    for ex in _all_exercises() for name, f in _SLIPS.items()])
-def test_generic_slips_fail_every_case_whose_answer_is_not_zero(ex, factor):
-    """-x, 2x and x/2 of the right answer fail every case (a case whose right answer is 0
-    cannot show a scaling slip, and is not counted)."""
-    if ex.kind == "value":
-        slipped = _scaled(ex.reference(), factor)
-    else:
-        def slipped(*args, **kwargs):
-            return _scaled(ex.reference(*args, **kwargs), factor)
-    result = judged(ex, slipped)
+@pytest.mark.parametrize("ex, slip", [
+    pytest.param(ex, slip, id=f"{ex.id}:{name}")
+    for ex in _all_exercises() for name, slip in _SLIPS.items()])
+def test_generic_slips_fail_every_case_whose_answer_is_not_zero(ex, slip):
+    """The right answer times -1, 2, 1/2 (and m, 1/m where m is known) fails every case; a
+    case whose right answer is 0 cannot show a scaling slip and is not counted."""
+    from gdlab.checks import Outcome
     cases = ex.make_cases()
-    zero = {i for i, c in enumerate(cases) if _is_zero(ex.call_with(ex.reference, c))}
+    expected = [ex.call_with(ex.reference, c) for c in cases]
+    factors = [slip(c) for c in cases]
+    values, exempt = [], set()
+    for i, (e, f) in enumerate(zip(expected, factors)):
+        try:
+            values.append(_scaled(e, 1.0 if f is None else f))
+        except (TypeError, ValueError):   # not numbers (10-config's dict): nothing to scale
+            values.append(e)
+            exempt.add(i)
+        if f is None or _is_zero(e):
+            exempt.add(i)
+    result = evaluate(ex, [Outcome("returned", value=v) for v in values])
     passing = {i for i, m in enumerate(result.case_messages) if m is None}
-    assert passing <= zero, f"cases {sorted(passing - zero)} pass a scaled answer"
+    assert passing <= exempt, f"cases {sorted(passing - exempt)} pass a scaled answer"
 
 
 # ------------------------------------------ common slips named by issue 11, as learners write
