@@ -617,7 +617,57 @@ def test_lesson00_demo_cell_prints_the_failure(capsys):
             'try:\n    check("00-mean")\nexcept Exception as failure:\n    print(failure)\n')
     exec(compile(cell, "<cell>", "exec"), {"__name__": "__main__"})
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "✘ 00-mean: 1 of 5 cases pass (0.2 of 1 point)."
+    assert lines[0] == "✘ 00-mean: 0 of 5 cases pass (0 of 1 point)."   # no one-value case
     assert lines[1].startswith("For mean_of(np.array([1.0, 2.0, 3.0, 4.0])): You return "
                                "the SUM of the values")
     assert lines[2].startswith("Fix it, run the cell that defines `mean_of` again")
+
+
+# ------------------------------------------- an exception points at the learner's own line
+
+def _cell(source, number=7):
+    """Define functions as a notebook cell does: its own file name, source in linecache."""
+    import linecache
+    filename = f"/tmp/ipykernel_4242/cell{number}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - test input
+    return namespace
+
+
+def test_exception_shows_the_line_of_the_learners_cell():
+    ns = _cell("def dfdx(x):\n    y = 6 * x\n    return 1/0\n")
+    text = str(failure("97-derivative", dfdx=ns["dfdx"]))
+    assert ("raised ZeroDivisionError: division by zero, at line 3 of your cell: "
+            "`return 1/0`") in text, text
+
+
+def test_exception_inside_numpy_points_at_the_learners_call():
+    ns = _cell("def dfdx(x):\n    return np.reshape(6 * x - 2, (7, 3))\n", number=8)
+    text = str(failure("97-derivative", dfdx=ns["dfdx"]))
+    assert "at line 2 of your cell: `return np.reshape(6 * x - 2, (7, 3))`" in text, text
+
+
+def test_error_line_survives_the_grader_json_round_trip():
+    from gdlab.checks import Outcome
+    out = Outcome("raised", error_type="KeyError", error_message="'a'",
+                  error_line=(4, "return d['a']"))
+    back = Outcome.from_jsonable(out.to_jsonable())
+    assert back.error_line == (4, "return d['a']")
+    assert Outcome.from_jsonable({"status": "raised"}).error_line is None
+    assert Outcome.from_jsonable({"status": "raised", "error_line": "junk"}).error_line is None
+
+
+def test_error_line_skips_library_frames_and_gives_none_without_source():
+    from gdlab.checks.traceback_line import error_line
+    ns = _cell("def outer(v):\n    return sorted(v, key=lambda t: t / 0)\n", number=9)
+    try:
+        ns["outer"]([1, 2])
+    except ZeroDivisionError as err:
+        assert error_line(err) == (2, "return sorted(v, key=lambda t: t / 0)")
+    try:
+        exec("1/0", {})  # noqa: S102 - code without a source file
+    except ZeroDivisionError as err:
+        inner = err.with_traceback(err.__traceback__.tb_next)  # drop this test's own frame
+        assert error_line(inner) is None
+    assert error_line(ValueError("never raised")) is None

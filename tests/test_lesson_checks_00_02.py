@@ -166,3 +166,102 @@ def test_stub_is_not_attempted():
     def dfdx(x):
         raise NotImplementedError()
     assert "not attempted" in verdict("01-derivative", dfdx=dfdx)
+
+
+# ------------------------------------------- wrong answers quoted in issue 11 earn nothing
+def points_of(exercise_id, **namespace):
+    from gdlab.checks import decode_probe, evaluate, probe
+    return evaluate(exercise_id, decode_probe(probe(exercise_id, namespace)))
+
+
+def one_step_stable_lr(objective, x0, lrs, steps=50):
+    """Ignores `steps`: judges each rate by a single update."""
+    best = None
+    for lr in lrs:
+        if objective.f(x0 - lr * objective.grad(x0)) < objective.f(x0):
+            best = lr
+    return float(best)
+
+
+def closed_form_in_grid(curvature):
+    """The forbidden shortcut: the largest grid rate below 2 / f''."""
+    def largest(objective, x0, lrs, steps=50):
+        limit = 2.0 / curvature(objective, x0)
+        return float(max(lr for lr in lrs if lr < limit))
+    return largest
+
+
+@pytest.mark.parametrize("wrong", [
+    one_step_stable_lr,
+    closed_form_in_grid(lambda o, x0: o.smoothness),
+    closed_form_in_grid(lambda o, x0: abs(float(o.hess(x0))) + 1e-9),
+    lambda o, x0, lrs, steps=50: largest_stable_lr(o, x0, lrs),   # always 50 steps
+], ids=["one step", "2/L in the grid", "2/f''(x0) in the grid", "steps ignored"])
+def test_max_lr_rejects_answers_that_skip_the_experiment(wrong):
+    result = points_of("01-max-lr", largest_stable_lr=wrong)
+    assert result.status == "failed" and result.points == 0, result.message
+
+
+def test_max_lr_names_the_one_step_shortcut():
+    assert "one update" in verdict("01-max-lr", largest_stable_lr=one_step_stable_lr)
+
+
+def test_max_lr_names_the_closed_form_in_the_grid():
+    text = verdict("01-max-lr", largest_stable_lr=closed_form_in_grid(lambda o, x0: o.smoothness))
+    assert "2/f''" in text and "EXPERIMENT" in text, text
+
+
+def test_derivative_rejects_a_python_list_for_array_input():
+    text = verdict("01-derivative", dfdx=lambda x: [v ** 3 - 4 * v + 1 for v in np.ravel(x)]
+                   if np.ndim(x) else x ** 3 - 4 * x + 1)
+    assert "Python list" in text and "x**3 - 4*x + 1" in text, text
+
+
+def test_derivative_with_math_pow_earns_nothing():
+    import math
+    result = points_of("01-derivative",
+                       dfdx=lambda x: math.pow(x, 3) - 4 * x + 1)
+    assert result.status == "failed" and result.points == 0, result.message
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda x: x ** 3 - 2 * x + 1, "-4x"),
+    (lambda x: x ** 3 / 4 - 4 * x + 1, "1/4"),
+])
+def test_derivative_names_a_wrong_coefficient(wrong, phrase):
+    text = verdict("01-derivative", dfdx=wrong)
+    assert "coefficient" in text and phrase in text, text
+
+
+def test_descent_with_grad_of_lr_times_x_earns_nothing():
+    def descend_scaled(grad, x0, lr, steps):
+        xs = [x0]
+        for _ in range(steps):
+            xs.append(xs[-1] - grad(lr * xs[-1]))
+        return np.array(xs, dtype=float)
+    result = points_of("01-descent", descend=descend_scaled)
+    assert result.status == "failed" and result.points == 0, result.message
+
+
+def test_descent_list_advice_agrees_with_the_hints():
+    from gdlab.checks import get_exercise
+    text = verdict("01-descent", descend=lambda *a, **k: descend(*a, **k, as_list=True))
+    assert "instead of a loop" not in text, text
+    assert "np.array(" in text
+    hints = " ".join(get_exercise("01-descent").hints)
+    assert "np.array(" in hints and "for _ in range(steps)" in hints
+
+
+def test_descent_names_the_gradient_taken_at_lr_times_x():
+    def descend_scaled(grad, x0, lr, steps):
+        xs = [x0]
+        for _ in range(steps):
+            xs.append(xs[-1] - grad(lr * xs[-1]))
+        return np.array(xs, dtype=float)
+    assert "grad(lr * x)" in verdict("01-descent", descend=descend_scaled)
+
+
+def test_math_module_on_an_array_is_explained():
+    import math
+    text = verdict("01-derivative", dfdx=lambda x: math.pow(x, 3) - 4 * x + 1)
+    assert "works on single numbers" in text and "np." in text, text

@@ -184,9 +184,10 @@ def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
 
     if returns == "array" and isinstance(got, (list, tuple)):
         kind = type(got).__name__
+        # No advice on loops here: several exercises' hints build a list in a loop on
+        # purpose; an exercise that wants array arithmetic says so in its own compare.
         return Finding("type", f"{name} is a Python {kind}, but a numpy array is expected: "
-                               f"build it with np.array(...) or, better, compute it with "
-                               f"array operations instead of a loop that appends.")
+                               f"convert it with np.array(...) before returning it.")
     g, why = as_float_array(got)
     if g is None:
         wanted = "a number" if e.ndim == 0 else f"a numpy array of shape {_shape_text(e.shape)}"

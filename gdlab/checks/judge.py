@@ -27,6 +27,7 @@ import numpy as np
 from gdlab.checks.compare import Finding, diagnose, fmt_value
 from gdlab.checks.encode import from_jsonable, to_jsonable
 from gdlab.checks.registry import Exercise, Ref, get_exercise
+from gdlab.checks.traceback_line import error_line
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
            "call_text", "with_call"]
@@ -43,6 +44,8 @@ class Outcome:
     ``error_message``), "not_implemented" (it raised NotImplementedError) or
     "not_callable" (the target is not a function; ``error_type`` names its type).
     mutated: names of the arguments the call changed in place.
+    error_line: for "raised", ``(line number, line text)`` in the learner's cell where the
+    exception happened (see ``gdlab.checks.traceback_line``), or None when unknown.
     """
 
     status: str
@@ -50,11 +53,15 @@ class Outcome:
     error_type: str = ""
     error_message: str = ""
     mutated: tuple = ()
+    error_line: object = None
 
     def to_jsonable(self):
-        return {"status": self.status, "value": to_jsonable(self.value),
+        data = {"status": self.status, "value": to_jsonable(self.value),
                 "error_type": self.error_type, "error_message": self.error_message,
                 "mutated": list(self.mutated)}
+        if self.error_line is not None:  # absent when unknown, as older probes send it
+            data["error_line"] = list(self.error_line)
+        return data
 
     @classmethod
     def from_jsonable(cls, data):
@@ -64,7 +71,20 @@ class Outcome:
         return cls(status=data["status"], value=from_jsonable(data.get("value")),
                    error_type=str(data.get("error_type", "")),
                    error_message=str(data.get("error_message", "")),
-                   mutated=tuple(str(m) for m in data.get("mutated", ())))
+                   mutated=tuple(str(m) for m in data.get("mutated", ())),
+                   error_line=_decode_error_line(data.get("error_line")))
+
+
+def _decode_error_line(data):
+    """``(int, str)`` from its JSON form; anything malformed is dropped (it is a courtesy
+    to the learner, never worth failing a grading run for)."""
+    if not isinstance(data, (list, tuple)) or len(data) != 2:
+        return None
+    lineno, text = data
+    if isinstance(lineno, bool) or not isinstance(lineno, int) or lineno < 1 \
+            or not isinstance(text, str):
+        return None
+    return lineno, text[:200]
 
 
 @dataclass
@@ -163,7 +183,8 @@ def _run_one(func, case):
     except NotImplementedError:
         return Outcome("not_implemented")
     except (Exception, SystemExit) as err:
-        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err))
+        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err),
+                       error_line=error_line(err))
     mutated = ()
     if snapshot is not None:
         labels = _arg_names(func, args, kwargs)
@@ -276,6 +297,16 @@ def _matches_mistake(exercise, mistake, case, got):
         return False  # a mistake that cannot be computed for this case does not match
 
 
+def _exception_advice(error_type, error_message):
+    """What an exception usually means, for the ones whose text does not say it."""
+    if error_type == "TypeError" and "converted to Python scalars" in error_message:
+        # numpy's words when math.pow, math.exp, float(...) ... get a whole array
+        return (". The math module (math.pow, math.exp, ...) works on single numbers "
+                "only; for arrays use numpy's operations, which work elementwise: x ** 3, "
+                "np.exp(x), np.sqrt(x).")
+    return ""
+
+
 def _judge_case(exercise, case, index, outcome):
     """None when the case passes, else a Finding."""
     call = call_text(exercise, case)
@@ -288,7 +319,12 @@ def _judge_case(exercise, case, index, outcome):
                                        "name for something else?")
     if outcome.status == "raised":
         detail = f": {outcome.error_message}" if outcome.error_message else ""
-        return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}")
+        if outcome.error_line is not None:
+            lineno, text = outcome.error_line
+            detail += f", at line {lineno} of your cell: `{text}`"
+        advice = _exception_advice(outcome.error_type, outcome.error_message)
+        return Finding("exception", f"Calling {call} raised {outcome.error_type}{detail}"
+                                    f"{advice}")
     expected = _expected(exercise, case, index)
     got = outcome.value
     name = call if exercise.kind == "value" else f"the result of {call}"
@@ -334,7 +370,11 @@ def _explain_with_mistakes(exercise, cases, outcomes, findings):
 
     A wrong answer can coincide with several mistakes on one case (f(1) may equal a
     mistake's f'(1)), so each mistake is scored by how many failing cases it explains and
-    every case gets the best-scoring mistake that matches it.
+    every case gets the best-scoring mistake that matches it. On a tie, a mistake that also
+    agrees with the learner on every PASSING case (so it explains the whole answer) wins:
+    two slips that are wrong in the same way where they are wrong (lr * gamma * k against
+    lr * gamma**k) still differ where one of them happens to be right. Otherwise the
+    mistake declared first wins.
     """
     vague = [i for i, f in enumerate(findings) if f is not None and f.code in _REPLACEABLE]
     if not vague or not exercise.mistakes:
@@ -343,10 +383,16 @@ def _explain_with_mistakes(exercise, cases, outcomes, findings):
                    if _matches_mistake(exercise, m, cases[i], outcomes[i].value)]
                for i in vague}
     score = [sum(k in ks for ks in matches.values()) for k in range(len(exercise.mistakes))]
+    candidates = {k for ks in matches.values() for k in ks}
+    passing = [i for i, f in enumerate(findings) if f is None and outcomes[i].status ==
+               "returned"]
+    agree = {k: all(_matches_mistake(exercise, exercise.mistakes[k], cases[i],
+                                     outcomes[i].value) for i in passing)
+             for k in candidates if len(candidates) > 1}
     out = list(findings)
     for i, ks in matches.items():
         if ks:
-            best = max(ks, key=lambda k: (score[k], -k))
+            best = max(ks, key=lambda k: (score[k], agree.get(k, False), -k))
             m = exercise.mistakes[best]
             out[i] = Finding(f"mistake:{m.name}",
                              with_call(call_text(exercise, cases[i]), m.message))

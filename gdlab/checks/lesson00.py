@@ -26,7 +26,7 @@ def _mean_cases(rng):
         # No meta={"m": ...}: the generic sum-vs-mean message speaks of "samples" and "m",
         # words lesson 00 has not introduced; the Mistake below says it in this lesson's terms.
         Case(np.array([1.0, 2.0, 3.0, 4.0])),
-        Case(np.array([2.5])),
+        Case(np.array([2.5, -0.5])),   # two values: for one value the sum IS the mean
         Case(rng.normal(loc=3.0, size=50)),
         Case(np.array([-1.0, 1.0, 4.0])),
         Case(np.arange(10)),

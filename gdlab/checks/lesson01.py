@@ -21,17 +21,35 @@ def _dfdx(x):
 
 
 def _derivative_cases(rng):
+    # Every case is an array of several points: a formula written for single numbers only
+    # (math.pow, a loop that returns a list) must fail every case, and each coefficient
+    # slip must show on at least one point of every case (no case is all zeros).
     return [
-        Case(0.0), Case(1.0), Case(-2.5), Case(0.3),
+        Case(np.array([0.0, 1.0])), Case(np.array([-2.5, 0.3, 2.0])),
         Case(np.linspace(-3.0, 3.0, 7)),
         Case(rng.uniform(-2.0, 2.0, size=5)),
+        Case(np.array([[0.5, -1.0], [1.5, -0.25]])),
+        Case(np.array([-1.0, 4.0])),
     ]
+
+
+def _derivative_compare(got, expected, case):
+    # A list passes the numeric comparison (numpy converts it), so it is refused here:
+    # the task asks for a function that works on arrays like numpy's own functions do.
+    if isinstance(got, (list, tuple)):
+        return ("the result is a Python list, but for an array input dfdx must return an "
+                "array of the same shape. Write the formula with array arithmetic, "
+                "x**3 - 4*x + 1, which works for a number and for a whole array at once, "
+                "instead of looping over the elements.")
+    return explain_array_mismatch(got, expected, rtol=1e-9, atol=1e-12, returns="array",
+                                  name="your derivative")
 
 
 exercise(
     id="01-derivative", lesson="01", title="A derivative by hand",
     target="dfdx", kind="function", points=2,
-    cases=_derivative_cases, reference=_dfdx, rtol=1e-9, atol=1e-12, returns="any",
+    cases=_derivative_cases, reference=_dfdx, rtol=1e-9, atol=1e-12, returns="array",
+    compare=_derivative_compare,
     mistakes=[
         Mistake("returned f", lambda x: _f(x) ** 4 / 4 - 2 * _f(x) ** 2 + _f(x),
                 "You return f(x) itself, not its derivative f'(x)."),
@@ -43,6 +61,12 @@ exercise(
                 lambda x: 4 * _f(x) ** 3 - 4 * _f(x) + 1,
                 "The first term is x^4/4: the power rule gives 4x^3, and the 1/4 in front "
                 "stays, so d/dx (x^4/4) = x^3, not 4x^3."),
+        Mistake("x^3/4 from x^4/4", lambda x: _f(x) ** 3 / 4 - 4 * _f(x) + 1,
+                "Wrong coefficient of x^3: you kept the 1/4 but dropped the factor 4 the "
+                "power rule brings down. d/dx (x^4/4) = (4/4) x^3 = x^3, coefficient 1."),
+        Mistake("-2x from -2x^2", lambda x: _f(x) ** 3 - 2 * _f(x) + 1,
+                "Wrong coefficient of x: d/dx (-2x^2) = -2 * 2x = -4x. You wrote -2x, "
+                "without the factor 2 from the power."),
         Mistake("dropped the linear term", lambda x: _f(x) ** 3 - 4 * _f(x),
                 "The derivative of the linear term + x is 1, and it is missing."),
         Mistake("sign of the middle term", lambda x: _f(x) ** 3 + 4 * _f(x) + 1,
@@ -72,7 +96,18 @@ def _descend(grad, x0, lr, steps):
     return _run(grad, x0, lr, steps)
 
 
+def _grad_at_scaled_x(grad, x0, lr, steps):
+    xs = [float(x0)]
+    for _ in range(steps):
+        xs.append(xs[-1] - float(grad(lr * xs[-1])))
+    return np.array(xs)
+
+
 def _descent_compare(got, expected, case):
+    if isinstance(got, (list, tuple)):
+        # The hints build the trajectory in a list, so the advice is the hint's last step.
+        return ("your trajectory is a Python list; return it as a numpy array: convert the "
+                "list after the loop with np.array(xs, dtype=float).")
     # A custom compare (instead of the default one) so that a trajectory of the wrong
     # LENGTH still reaches the exercise's own mistakes (missing x0, one step short...),
     # which the default comparison would stop at with a bare "wrong shape" message.
@@ -81,13 +116,15 @@ def _descent_compare(got, expected, case):
 
 
 def _descent_cases(rng):
+    # No parabola is centred at 0: there grad(lr * x) = lr * grad(x), so a loop that
+    # evaluates the gradient at the wrong point would pass.
     return [
-        Case(Ref("gdlab.objectives.parabola(a=2.0).grad"), 2.5, lr=0.1, steps=10),
+        Case(Ref("gdlab.objectives.parabola(a=2.0, c=0.5).grad"), 2.5, lr=0.1, steps=10),
         Case(Ref("gdlab.objectives.parabola(a=1.0, c=-1.0).grad"), 3.0, lr=0.5, steps=5),
-        Case(Ref("gdlab.objectives.parabola(a=4.0).grad"), 1.0, lr=0.45, steps=8),
+        Case(Ref("gdlab.objectives.parabola(a=4.0, c=-0.3).grad"), 1.0, lr=0.45, steps=8),
         Case(Ref("gdlab.objectives.wavy().grad"), 3.0, lr=0.05, steps=30),
         Case(Ref("lambda x: 4 * x ** 3"), 1.0, lr=0.1, steps=12),
-        Case(Ref("gdlab.objectives.parabola(a=1.0).grad"), -0.5, lr=0.3, steps=1),
+        Case(Ref("gdlab.objectives.parabola(a=1.0, c=2.0).grad"), -0.5, lr=0.3, steps=1),
     ]
 
 
@@ -108,6 +145,10 @@ exercise(
                 lambda grad, x0, lr, steps: _run(grad, x0, lr, steps, lr_power=0),
                 "Your steps ignore the learning rate: x - grad(x) instead of "
                 "x - lr * grad(x)."),
+        Mistake("gradient at lr * x", _grad_at_scaled_x,
+                "You evaluate the gradient at lr * x: grad(lr * x). The learning rate scales "
+                "the STEP, not the point: x = x - lr * grad(x), with the gradient taken at x "
+                "itself."),
         Mistake("missing x0", lambda grad, x0, lr, steps: _run(grad, x0, lr, steps)[1:],
                 "Your trajectory leaves out the starting point. It must begin with x0 and "
                 "hold steps + 1 values: x0, x1, ..., x_steps."),
@@ -177,15 +218,31 @@ def _index_of_largest(objective, x0, lrs, steps=50):
     return float(max(i for i, ok in enumerate(flags) if ok))
 
 
+def _one_update(objective, x0, lrs, steps=50):
+    return _largest_stable(objective, x0, lrs, steps=1)
+
+
+def _fifty_updates(objective, x0, lrs, steps=50):
+    return _largest_stable(objective, x0, lrs, steps=50)
+
+
+def _closed_form_in_grid(objective, x0, lrs, steps=50):
+    limit = 2.0 / objective.smoothness
+    return float(max((lr for lr in _f(lrs) if lr < limit), default=float("nan")))
+
+
 def _max_lr_cases(rng):
-    # No grid contains 2/a itself, so "stable" is never decided by rounding.
+    # Curves that are not parabolas (wavy: x^2/4 + sin 2x, plateau: tanh(x)^2): on a
+    # parabola one update, fifty updates and the formula 2/f'' all pick the same rate, so
+    # an answer that skips the experiment would pass. Here each of those gives a different
+    # rate, and no case uses the default steps=50. Every stable/unstable verdict below has
+    # a loss gap of at least 0.01 and stays the same when x0 moves by 1e-6 (relative), so
+    # rounding differences between machines or loop styles cannot flip it.
     return [
-        Case(Ref("gdlab.objectives.parabola(a=4.0)"), 1.0, np.arange(0.01, 1.0, 0.02)),
-        Case(Ref("gdlab.objectives.parabola(a=0.5, c=2.0)"), -1.0,
-             np.linspace(0.15, 5.95, 59)),
-        Case(Ref("gdlab.objectives.parabola(a=10.0)"), 0.5, np.geomspace(1e-3, 1.0, 25)),
-        Case(Ref("gdlab.objectives.parabola(a=1.0, c=1.0)"), 3.0,
-             np.linspace(0.1, 2.5, 13), steps=20),
+        Case(Ref("gdlab.objectives.wavy()"), -2.0, np.linspace(0.1, 2.0, 20), steps=5),
+        Case(Ref("gdlab.objectives.plateau()"), -0.5, np.linspace(0.1, 2.0, 20), steps=20),
+        Case(Ref("gdlab.objectives.plateau()"), -2.0, np.linspace(0.5, 6.0, 12), steps=10),
+        Case(Ref("gdlab.objectives.wavy()"), 0.5, np.linspace(0.05, 1.0, 20), steps=10),
     ]
 
 
@@ -206,10 +263,21 @@ exercise(
                 "can grow for many steps before it overflows: compare the final loss with "
                 "the loss at x0 instead."),
         Mistake("formula instead of experiment",
-                lambda objective, x0, lrs, steps=50: 2.0 / float(objective.hess(float(x0))),
+                lambda objective, x0, lrs, steps=50: 2.0 / objective.smoothness,
                 "You return 2/f'' from the formula. The exercise asks for the EXPERIMENT: "
                 "the largest learning rate in the grid `lrs` whose run ends below its "
                 "starting loss. (The formula is what we compare the experiment with.)"),
+        Mistake("formula picked from the grid", _closed_form_in_grid,
+                "You pick the grid rate just below 2/f'' from the formula. The exercise asks "
+                "for the EXPERIMENT: run `steps` updates with every rate and keep the largest "
+                "whose final loss is below the starting loss. The formula holds for "
+                "parabolas only; on other curves the experiment finds a different rate."),
+        Mistake("one update", _one_update,
+                "You judge each rate after one update only. Run `steps` updates from x0 for "
+                "every rate, then compare the final loss with the loss at x0."),
+        Mistake("steps ignored", _fifty_updates,
+                "Your runs always take 50 updates: use the `steps` argument for the number "
+                "of updates (50 is only its default)."),
         Mistake("index", _index_of_largest,
                 "You return the POSITION of the largest stable learning rate in the grid; "
                 "return the learning rate itself, lrs[i]."),

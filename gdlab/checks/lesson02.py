@@ -35,7 +35,7 @@ def _quad_cases(rng):
         Case(A5, rng.normal(size=5), rng.normal(size=5)),
         # symmetric but indefinite: the formula does not care whether a minimum exists
         Case(S + S.T, rng.normal(size=4), rng.normal(size=4)),
-        Case(np.array([[1.0, 2.0], [2.0, -1.0]]), np.zeros(2), np.array([1.0, 0.0])),
+        Case(np.array([[1.0, 2.0], [2.0, -1.0]]), np.array([0.5, -1.0]), np.array([1.0, 0.0])),
     ]
 
 
@@ -153,14 +153,17 @@ def _rb_grad(p, a=1.0, b=100.0):
 
 
 def _rb_cases(rng):
+    # Every case passes a and b other than the defaults 1 and 100 (or an answer that
+    # ignores them would pass it), and no point has y = x^2 or x = a, where one of the two
+    # terms vanishes and a slip in that term cannot show.
     return [
-        Case(np.array([-1.2, 1.0])),
-        Case(np.array([1.0, 1.0])),
-        Case(np.array([0.0, 0.0])),
-        Case(np.array([0.5, -0.3])),
-        Case(rng.uniform(-2.0, 2.0, size=2)),
-        Case(np.array([2.0, 1.0]), a=2.0, b=10.0),
-        Case(np.array([-0.5, 1.5]), a=0.5, b=1.0),
+        Case(np.array([-1.2, 1.0]), a=1.0, b=50.0),
+        Case(np.array([1.0, 1.5]), a=2.0, b=100.0),
+        Case(np.array([0.0, 0.5]), a=1.5, b=20.0),
+        Case(np.array([0.5, -0.3]), a=0.8, b=5.0),
+        Case(rng.uniform(-2.0, 2.0, size=2), a=3.0, b=30.0),
+        Case(np.array([2.0, 1.0]), a=3.0, b=10.0),
+        Case(np.array([-0.7, 1.5]), a=0.5, b=1.0),   # not x = -0.5: there -4bxr = 2br
     ]
 
 

@@ -176,7 +176,8 @@ def _gd_cases(rng):
         Case(_X_TINY, _Y_TINY, np.zeros(2), 0.01, 50),
         Case(X1, y1, rng.normal(size=3), 0.1, 25),
         Case(X1, y1, np.array([0.5, 0.5, 0.5]), 0.05, 1),
-        Case(X1, y1, np.array([1.0, 0.0, -1.0]), 0.1, 0),
+        # (Not 0 iterations: there every wrong update passes too.)
+        Case(X1, y1, np.array([1.0, 0.0, -1.0]), 0.1, 3),
     ]
 
 

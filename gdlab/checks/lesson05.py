@@ -39,16 +39,17 @@ def _with_L(value):
 
 def _stability_cases(rng):
     # Off-diagonal entries make the largest eigenvalue differ from the largest entry, and
-    # the smallest eigenvalue differ from L, so each mistake gives a different answer.
+    # the smallest eigenvalue differ from L, so each mistake gives a different answer. No
+    # case is diagonal or 1 x 1: there the largest entry, the norm or the trace can equal L.
     M = rng.normal(size=(4, 4))
     random_spd = M @ M.T + 0.5 * np.eye(4)
     return [
-        Case(np.array([[10.0, 0.0], [0.0, 1.0]])),
+        Case(np.array([[10.0, 2.0], [2.0, 1.0]])),
         Case(np.array([[3.0, 1.0], [1.0, 2.0]])),
         Case(np.array([[2.0, -1.5], [-1.5, 2.0]])),
         Case(np.array([[4.0, 1.0, 0.0], [1.0, 4.0, 1.0], [0.0, 1.0, 4.0]])),
         Case(np.round(random_spd, 3)),
-        Case(np.array([[0.5]])),
+        Case(np.array([[0.5, 0.2], [0.2, 0.3]])),
     ]
 
 
@@ -63,15 +64,15 @@ exercise(
                 "You used the SMALLEST eigenvalue. Stability is decided by the direction "
                 "that curves most: L is the LARGEST eigenvalue of A (np.linalg.eigvalsh "
                 "returns them in increasing order, so take the last one)."),
-        Mistake("largest entry",
-                lambda A: _with_L(np.max(np.abs(np.asarray(A, dtype=float)))),
-                "You used the largest entry of A. L is the largest EIGENVALUE, which is "
-                "different as soon as A has off-diagonal entries: use "
-                "np.linalg.eigvalsh(A)."),
+        # One mistake for "largest entry" and "largest diagonal entry": in a positive
+        # definite matrix the largest entry (in size) always sits on the diagonal, so the
+        # two give the same number on every valid input and one message covers both.
         Mistake("largest diagonal entry",
                 lambda A: _with_L(np.max(np.diag(np.asarray(A, dtype=float)))),
-                "You used the largest diagonal entry of A. That is L only for a diagonal "
-                "matrix; in general L is the largest eigenvalue (np.linalg.eigvalsh)."),
+                "You used the largest diagonal entry of A (for a positive definite A that is "
+                "also its largest entry). That is L only for a diagonal matrix; as soon as A "
+                "has off-diagonal entries L is larger: L is the largest EIGENVALUE, "
+                "np.linalg.eigvalsh(A)[-1]."),
         Mistake("1/L",
                 lambda A: (_stability_limit(A)[0], 1.0 / _stability_limit(A)[0]),
                 "Your L is right, but the largest stable rate is 2/L, not 1/L (1/L is a "
@@ -110,7 +111,9 @@ def _step_decay(step, lr, step_size, gamma):
 
 def _step_cases(rng):
     return [
-        Case(0, lr=0.1, step_size=10, gamma=0.5),
+        # Not step 0, where almost every formula gives lr: 29 is just before the third
+        # block, so a drop counted too early, smooth decay and lr * gamma * k all show.
+        Case(29, lr=0.1, step_size=10, gamma=0.5),
         Case(9, lr=0.1, step_size=10, gamma=0.5),
         Case(10, lr=0.1, step_size=10, gamma=0.5),
         Case(25, lr=0.1, step_size=10, gamma=0.5),
@@ -223,8 +226,8 @@ def _cosine_t_minus_one(step, lr, total_steps, min_lr=0.0):
 
 def _cosine_cases(rng):
     return [
-        Case(0, lr=0.1, total_steps=100, min_lr=0.0),
-        Case(50, lr=0.1, total_steps=100, min_lr=0.0),
+        Case(1, lr=0.1, total_steps=100, min_lr=0.02),   # at step 0 most slips give lr
+        Case(60, lr=0.1, total_steps=100, min_lr=0.01),   # not the midpoint: 1 +- cos agree
         Case(25, lr=1.0, total_steps=100, min_lr=0.1),
         Case(10, lr=0.5, total_steps=40, min_lr=0.05),
         Case(39, lr=0.5, total_steps=40, min_lr=0.05),
@@ -318,9 +321,11 @@ def _warmup_short(step, schedule, warmup_steps):
 def _warmup_cases(rng):
     cos = Ref("gdlab.schedules.cosine(0.1, total_steps=50)")
     decay = Ref("lambda t: 0.5 * 0.9 ** t")
-    const = Ref("lambda t: 0.3")
+    falling = Ref("lambda t: 0.3 / (1 + t)")
+    # No case at step 0 (every ramp gives 0 there) and no constant schedule (where ramping
+    # towards schedule(step) instead of schedule(0) cannot show).
     return [
-        Case(0, cos, warmup_steps=10),
+        Case(1, cos, warmup_steps=10),
         Case(4, cos, warmup_steps=10),
         Case(9, cos, warmup_steps=10),
         Case(10, cos, warmup_steps=10),
@@ -328,7 +333,7 @@ def _warmup_cases(rng):
         Case(2, decay, warmup_steps=5),
         Case(5, decay, warmup_steps=5),
         Case(8, decay, warmup_steps=5),
-        Case(3, const, warmup_steps=4),
+        Case(3, falling, warmup_steps=4),
     ]
 
 

@@ -96,7 +96,7 @@ def _soft_cases(rng):
         Case(np.array([-3.0, -0.4, 0.0, 0.2, 1.0, 2.5]), 0.5),
         Case(np.array([1.5, -1.5, 0.99, -0.99, 4.0]), 1.0),
         Case(rng.normal(size=7) * 2.0, 0.8),
-        Case(np.array([-2.0, -1.0, 3.0]), 0.25),
+        Case(np.array([-2.0, -1.0, 0.1, 3.0]), 0.25),   # one entry inside the threshold
     ]
 
 
@@ -286,7 +286,10 @@ def _layer_backward(dZ, A_prev, W):
 
 def _layer_cases(rng):
     cases = []
-    for m, n_in, n_out in [(5, 3, 2), (4, 3, 3), (6, 2, 4), (3, 4, 1)]:
+    # The square W comes first: there a transposed dW or a missing W.T still runs and has
+    # the right shape, so the check can name the mistake itself (the first failing case is
+    # the one the learner reads); on the other shapes it shows up as a shape error.
+    for m, n_in, n_out in [(4, 3, 3), (5, 3, 2), (6, 2, 4), (3, 4, 1)]:
         dZ = rng.normal(size=(m, n_out))
         A = rng.normal(size=(m, n_in))
         W = rng.normal(size=(n_in, n_out))

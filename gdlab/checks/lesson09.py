@@ -62,15 +62,23 @@ def _early_ref(val_losses, patience):
 
 
 def _early_cases(rng):
-    noisy = np.round(1.0 + 0.5 * np.exp(-np.arange(40) / 6.0) + 0.01 * np.arange(40)
-                     + 0.03 * rng.normal(size=40), 4)
+    # Each series has every trap at once, so each mistake fails every case and no two
+    # mistakes give the same answer: a bad epoch BEFORE the best one (a counter that is
+    # never reset stops too early), a partial recovery and a tie within `patience` epochs
+    # after the best (comparing with the previous epoch, or counting ties, delays the
+    # stop), the stop well before the last epoch, and a better loss AFTER the stop.
+    # (patience = 2 cannot have all of them: two bad epochs already end the run.)
     return [
-        Case(np.array([5.0, 4.0, 3.0, 2.5, 3.5, 3.2, 2.9, 3.0]), 2),
-        Case(np.array([1.0, 0.9, 0.95, 0.85, 0.9, 0.88, 0.87, 0.86, 0.9, 0.95]), 3),
-        Case(np.array([2.0, 1.8, 1.5, 1.5, 1.6, 1.7, 1.8]), 2),
-        Case(np.array([3.0, 2.5, 2.0, 1.8, 1.7]), 2),
-        Case(noisy, 5),
-        Case(np.array([1.0, 1.2, 1.1, 1.05, 0.9, 1.3, 1.4, 1.5]), 3),
+        Case(np.array([2.0, 2.2, 2.3, 1.5, 1.7, 1.6, 1.5, 1.8, 1.9, 2.0, 2.1, 1.2, 1.3]), 3),
+        Case(np.array([1.0, 1.1, 1.2, 0.8, 0.9, 0.85, 0.8, 0.95, 0.99, 1.0, 1.05, 1.1, 0.5]),
+             4),
+        Case(np.array([0.9, 1.0, 1.1, 1.2, 0.7, 0.8, 0.75, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8,
+                       0.82, 0.84, 0.86, 0.3]), 5),
+        Case(np.array([4.0, 4.2, 4.4, 3.0, 3.5, 3.2, 3.0, 3.6, 3.7, 3.8, 3.9, 4.0, 2.0]), 3),
+        Case(np.array([3.0, 3.2, 3.3, 2.0, 2.5, 2.6, 2.0, 2.2, 2.1, 2.3, 2.4, 2.5, 2.6, 2.7,
+                       2.8, 1.0]), 4),
+        Case(np.array([6.0, 5.0, 5.5, 5.8, 4.0, 4.4, 4.2, 4.0, 4.9, 5.0, 5.1, 5.2, 5.3, 3.5]),
+             3),
     ]
 
 
