@@ -14,10 +14,6 @@ learner sees exactly the verdict the grader will compute.
 
 Points are ``points * passed_cases / n_cases``, rounded to 2 decimals.
 """
-import contextlib
-import copy
-import inspect
-import io
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -27,7 +23,7 @@ import numpy as np
 from gdlab.checks.compare import Finding, diagnose, fmt_value
 from gdlab.checks.encode import from_jsonable, to_jsonable
 from gdlab.checks.registry import Exercise, Ref, get_exercise
-from gdlab.checks.traceback_line import error_line
+from gdlab.checks import runner
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
            "call_text", "with_call"]
@@ -125,74 +121,9 @@ class Result:
 
 # ---------------------------------------------------------------------------- kernel side
 
-def _same_data(before, after):
-    """Whether an argument still holds what it held before the call (for plain data)."""
-    if isinstance(before, np.ndarray):
-        if not isinstance(after, np.ndarray) or before.shape != after.shape \
-                or before.dtype != after.dtype:
-            return False
-        try:
-            return bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        except Exception:
-            return bool(np.array_equal(before, after))
-    if isinstance(before, (list, tuple)):
-        return (type(before) is type(after) and len(before) == len(after)
-                and all(_same_data(b, a) for b, a in zip(before, after)))
-    if isinstance(before, dict):
-        return (isinstance(after, dict) and list(before) == list(after)
-                and all(_same_data(before[k], after[k]) for k in before))
-    # Numbers and strings are immutable; other objects cannot be compared safely.
-    return True
-
-
-def _arg_names(func, args, kwargs):
-    labels = [f"argument {i + 1}" for i in range(len(args))]
-    try:
-        bound = inspect.signature(func).bind(*args, **kwargs)
-        names = list(bound.arguments)
-        labels = [f"`{n}`" for n in names[: len(args)]] + labels[len(names):]
-    except (TypeError, ValueError):
-        pass
-    return labels + [f"`{k}`" for k in kwargs]
-
-
-def _quietly(func, *args, **kwargs):
-    """Call learner code without its prints and numpy warnings cluttering the check."""
-    with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return func(*args, **kwargs)
-
-
-def _error_text(err):
-    try:
-        text = str(err)
-    except Exception:
-        text = ""
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def _run_one(func, case):
     args, kwargs = case.resolved()
-    try:
-        snapshot = copy.deepcopy((args, kwargs))
-    except Exception:
-        snapshot = None
-    try:
-        value = _quietly(func, *args, **kwargs)
-    except NotImplementedError:
-        return Outcome("not_implemented")
-    except (Exception, SystemExit) as err:
-        return Outcome("raised", error_type=type(err).__name__, error_message=_error_text(err),
-                       error_line=error_line(err))
-    mutated = ()
-    if snapshot is not None:
-        labels = _arg_names(func, args, kwargs)
-        before = list(snapshot[0]) + list(snapshot[1].values())
-        after = list(args) + list(kwargs.values())
-        mutated = tuple(lab for lab, b, a in zip(labels, before, after)
-                        if not _same_data(b, a))
-    return Outcome("returned", value=value, mutated=mutated)
+    return Outcome(**runner.call(func, args, kwargs))
 
 
 _MISSING = object()
@@ -485,7 +416,7 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
              _sentence(first.message)]
     others = sorted({f.code for f in findings if f is not None} - {first.code})
     if others:
-        lines.append(f"(Other failing cases show a different problem too; fix this one "
+        lines.append("(Other failing cases show a different problem too; fix this one "
                      "first and check again.)")
     where = "the cell that defines" if exercise.kind == "function" else "the cell that sets"
     lines.append(f"Fix it, run {where} `{target}` again, then rerun this check. "

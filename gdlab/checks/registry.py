@@ -41,13 +41,8 @@ class Ref:
         self.expr = expr
 
     def resolve(self):
-        import gdlab
-        for sub in sorted(set(re.findall(r"\bgdlab\.([A-Za-z_]\w*)", self.expr))):
-            try:
-                importlib.import_module(f"gdlab.{sub}")
-            except ModuleNotFoundError:
-                pass  # an attribute of gdlab, not a submodule
-        return eval(self.expr, {"np": np, "gdlab": gdlab})  # noqa: S307 - author-written
+        from gdlab.checks.runner import resolve_ref
+        return resolve_ref(self.expr)
 
     def __repr__(self):
         return self.expr

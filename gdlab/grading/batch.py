@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +179,31 @@ def _up_to_date(prev, sha, lessons):
     return True
 
 
+async def _grade_all(grader, todo, done, stop):
+    """grade_many that Ctrl-C stops cleanly: no new submission starts after it, the running
+    ones are cancelled (their kernels and folders cleaned up) and ``stop`` records it."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_sigint():
+        stop.append(True)
+        task.cancel()
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass  # not the main thread (run from a notebook): KeyboardInterrupt as usual
+    try:
+        await grader.grade_many(todo, on_done=done, should_stop=lambda: bool(stop))
+    except asyncio.CancelledError:
+        if not stop:
+            raise
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+
 def _run_coroutine(coro):
     """asyncio.run, also from inside a running event loop (an instructor calling this from
     a Jupyter notebook): then the grading loop runs in a helper thread."""
@@ -234,15 +260,17 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         score = "" if grade.max_score is None else f" {grade.score:g}/{grade.max_score:g}"
         bar.update(f"{grade.name}: {grade.status}{score}")
 
+    stop = []
     try:
         if todo:
-            _run_coroutine(grader.grade_many(todo, on_done=done))
+            _run_coroutine(_grade_all(grader, todo, done, stop))
     except KeyboardInterrupt:
+        stop.append(True)
+    bar.close()
+    if stop:
         # Kernels and their folders are cleaned up as the grading tasks are cancelled;
         # every finished grade is already in grades.json.
-        bar.close()
-        raise Interrupted(len(result.graded), len(todo) - len(result.graded)) from None
-    bar.close()
+        raise Interrupted(len(result.graded), len(todo) - len(result.graded))
     mark_copies(grades, published_fingerprints(lessons_dir))
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)

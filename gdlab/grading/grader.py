@@ -397,11 +397,12 @@ class Grader:
 
     # ------------------------------------------------------------------ many submissions
 
-    async def grade_many(self, items, on_done=None):
+    async def grade_many(self, items, on_done=None, should_stop=None):
         """Grade ``items`` (pairs (path, name)) with ``options.n_jobs`` kernels at once.
 
-        ``on_done(grade)`` is called as each submission finishes. Returns the grades in the
-        order of ``items``.
+        ``on_done(grade)`` is called as each submission finishes. ``should_stop()``, when
+        given, is asked before each submission starts (Ctrl-C): once it says True, the rest
+        are left out (None in the result). Returns the grades in the order of ``items``.
         """
         # A free slot is both the concurrency limit and the kernel's user id: two kernels
         # running at once never share a uid, so they cannot signal each other.
@@ -411,6 +412,9 @@ class Grader:
 
         async def one(path, name):
             slot = await slots.get()
+            if should_stop is not None and should_stop():
+                slots.put_nowait(slot)
+                return None
             try:
                 grade = await self.grade(path, name, slot)
             finally:

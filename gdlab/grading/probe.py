@@ -18,9 +18,10 @@ block must be present (a second block makes the probe output invalid, never a pa
 import inspect
 import json
 import secrets
-from pathlib import Path
 
-from gdlab.checks import encode as _encode_module
+from gdlab.checks import encode as _encode
+from gdlab.checks import runner as _runner
+from gdlab.checks import traceback_line as _traceback_line
 from gdlab.checks.encode import to_jsonable
 from gdlab.checks.registry import Ref
 
@@ -41,10 +42,10 @@ class ProbeError(ValueError):
 
 
 def _runtime_source():
-    """encode.py + kernel_runtime.py, read once from the grader's own copy of gdlab."""
-    encode_src = inspect.getsource(_encode_module)
-    runtime_src = (Path(__file__).with_name("kernel_runtime.py")).read_text(encoding="utf-8")
-    return encode_src + "\n\n" + runtime_src
+    """encode.py + traceback_line.py + runner.py, read once from the grader's own copy of
+    gdlab (the probe does not trust what a submission may have done to the installed
+    files or to sys.modules; runner.py imports nothing of gdlab when pasted this way)."""
+    return "\n\n".join(inspect.getsource(m) for m in (_encode, _traceback_line, _runner))
 
 
 _RUNTIME = _runtime_source()
