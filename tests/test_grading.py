@@ -409,6 +409,28 @@ def test_real_solutions_get_full_marks_and_released_lessons_zero(tmp_path):
         assert {e.status for e in zero.exercises.values()} == {"not attempted"}
 
 
+def _children(pid):
+    """Pids whose parent is pid, read from /proc (Linux, where the grader runs)."""
+    from pathlib import Path
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _as_from_a_terminal():
+    # A pytest-xdist worker may block or ignore SIGINT, and children inherit both; a
+    # grader started from a shell has neither.
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.mark.slow
 def test_ctrl_c_says_what_is_left_and_leaves_no_temp_folders(course, tmp_path):
     import signal
@@ -419,23 +441,47 @@ def test_ctrl_c_says_what_is_left_and_leaves_no_temp_folders(course, tmp_path):
     slow = tl.with_solution(tl.load(sol), "98-double-solution",
                             "import time\ntime.sleep(60)\n")
     subs = [str(tl.save(slow, root / f"s{i}.ipynb")) for i in range(2)]
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix="ctrl-c-", dir="/tmp"))
     env = dict(__import__("os").environ, TMPDIR=str(tmp))
     proc = subprocess.Popen([sys.executable, "-m", "gdlab", "grade", *subs, "--out",
                              str(root / "out"), "--lessons", str(root / "lessons"),
                              "--jobs", "1", "--quiet"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_from_a_terminal)
+    # Wait until the grader has started a kernel (a child process): by then every import
+    # is done and SIGINT lands in the grading loop, as it would from a person at a
+    # terminal. The slow cell keeps the first submission busy for a minute after that.
     deadline = time.monotonic() + 60
-    while not list(tmp.glob("gdlab-grade-*/work/.kernel-*")) and time.monotonic() < deadline:
+    while not _children(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(1.0)   # the learner's cell is running now
+    assert _children(proc.pid), "the grader never started a kernel"
+    time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
     assert "interrupted: 0 graded, 2 left; run the same command to continue" in err
     assert "Traceback" not in err
     assert list(tmp.iterdir()) == []
+    tmp.rmdir()
+
+
+def test_a_deep_temp_folder_does_not_stop_sandboxed_kernels(course, monkeypatch):
+    # Found under pytest-xdist: with TMPDIR=/tmp/pytest-of-root/pytest-3/popen-gw0/
+    # test_ctrl_c_says_what_is_left_0/tmp every kernel failed to start ("ZMQError ...
+    # too long (addr='ipc:///tmp/pytest-of-root/.../tmp/gdlab-grade-...")): Unix socket
+    # paths hold at most 107 bytes.
+    import tempfile
+    root, sol, _ = course
+    deep = root / ("deep-" * 12) / "tmp"
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    sub = tl.save(tl.load(sol), root / "alice.ipynb")
+    res = grade_submissions([sub], root / "out", lessons_dir=root / "lessons",
+                            options=OPTIONS, progress=False)
+    grade = res.grades[str(sub)]
+    assert grade.status == "graded", grade.message
+    assert grade.sandbox == "bubblewrap"
+    assert grade.score == grade.max_score == 6
 
 
 def test_without_bwrap_grading_stops_and_says_how_to_get_a_sandbox(course, monkeypatch,

@@ -184,6 +184,28 @@ async def _wait_until_gone(uid, timeout=10.0):
         await asyncio.sleep(0.05)
 
 
+# A Unix socket's path must fit in sun_path (108 bytes on Linux, with its NUL). A sandboxed
+# kernel's sockets live at <tmp>/gdlab-grade-XXXXXXXX/work/.kernel-N-ipc-PORT, about 50
+# characters below the temp folder, so a deep TMPDIR (pytest's, a CI runner's) would stop
+# every kernel from starting with ZeroMQ's "File name too long".
+_SOCKET_PATH_MAX = 107
+_BELOW_TMP = len("/gdlab-grade-xxxxxxxx/work/.kernel-999-ipc-99999")
+
+
+def grading_tmpdir(sandboxed):
+    """Where the grader's per-kernel folders go: the usual temp folder, or /tmp when that
+    is too deep for a sandboxed kernel's sockets."""
+    base = tempfile.gettempdir()
+    if not sandboxed or len(base) + _BELOW_TMP <= _SOCKET_PATH_MAX:
+        return base
+    if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK | os.X_OK):
+        return "/tmp"
+    raise KernelStartError(
+        f"the temp folder {base!r} is {len(base)} characters deep, too deep for the "
+        f"sandboxed kernel's sockets (at most {_SOCKET_PATH_MAX - _BELOW_TMP}), and /tmp "
+        f"is not writable: set TMPDIR to a short writable folder")
+
+
 def _kernel_stderr():
     """Where kernels' own stderr goes: nowhere, unless GDLAB_GRADER_DEBUG=1 (a maintainer
     looking at why kernels do not start)."""
@@ -232,7 +254,8 @@ class KernelSession:
         """Create the working directory (first time) and start a fresh kernel."""
         user = self.kernel_user
         if self.workdir is None:
-            self._root = tempfile.mkdtemp(prefix="gdlab-grade-")
+            self._root = tempfile.mkdtemp(prefix="gdlab-grade-",
+                                          dir=grading_tmpdir(self.sandbox is not None))
             self.workdir = os.path.join(self._root, "work")
             os.mkdir(self.workdir, 0o700)
             if user is not None:
