@@ -13,6 +13,7 @@ grader measures.
 It is course code, not answer key: it lives outside ``gdlab.checks`` (whose lesson files the
 grader's sandbox hides) so that the capstone notebook runs the same under the grader.
 """
+import functools
 import math
 import numbers
 
@@ -21,15 +22,22 @@ import numpy as np
 from gdlab import data, models, optim, schedules
 from gdlab.train import fit
 
-__all__ = ["BUDGET", "THRESHOLD", "SPLIT_SEEDS", "VAL_FRACTION", "CONFIG_KEYS", "r2",
+__all__ = ["BUDGET", "TOLERANCE", "BAND", "SPLIT_SEEDS", "VAL_FRACTION", "CONFIG_KEYS", "r2",
            "load_split", "planned_updates", "validate_config", "train_with_config",
-           "evaluate_config", "CapstoneRun"]
+           "evaluate_config", "ceiling", "verdict", "CapstoneRun"]
 
 #: at most this many gradient evaluations (= parameter updates) per training run
 BUDGET = 25
-#: validation R^2 a configuration must reach on every grader split
-THRESHOLD = 0.45
-#: the grader's train/validation splits: data.train_test_split(..., seed=s) for s in these
+#: how far below a split's ceiling (exact least squares, see :func:`ceiling`) a
+#: configuration's validation R^2 may end. The target is relative because splits differ
+#: far more than configurations do: over seeds 100-399 the ceiling itself ranges from
+#: 0.15 to 0.63, so a fixed score (the old 0.45) was out of reach on a quarter of them.
+TOLERANCE = 0.02
+#: scores up to BAND below the target are "borderline" and still count: the same run on
+#: another processor can differ by about 2e-3, and no verdict should hinge on that.
+BAND = 0.01
+#: the splits the notebook's check() uses: data.train_test_split(..., seed=s). The grader
+#: adds splits drawn at grading time that no lesson or package file contains.
 SPLIT_SEEDS = (1, 2, 9)
 VAL_FRACTION = 0.25
 
@@ -54,10 +62,40 @@ def r2(y_true, y_pred):
     return float(1.0 - ss_res / ss_tot)
 
 
+@functools.lru_cache(maxsize=1)
+def _diabetes():
+    # Read once: a paired comparison or a grading run trains on dozens of splits, and
+    # parsing the CSV took half of each run's time. Read-only, so no caller can change it.
+    ds = data.load_diabetes()
+    X, y = ds.X.copy(), ds.y.copy()
+    X.flags.writeable = y.flags.writeable = False
+    return X, y
+
+
 def load_split(seed):
     """(X_train, X_val, y_train, y_val): raw diabetes data split with the grader's convention."""
-    ds = data.load_diabetes()
-    return data.train_test_split(ds.X, ds.y, test_fraction=VAL_FRACTION, seed=seed)
+    X, y = _diabetes()
+    return data.train_test_split(X, y, test_fraction=VAL_FRACTION, seed=seed)
+
+
+def ceiling(X_train, X_val, y_train, y_val):
+    """Validation R^2 of the exact least-squares fit (standardized features, intercept):
+    the best a linear model trained on these rows can do on these validation rows.
+    Arguments in the order ``data.train_test_split`` returns them."""
+    scaler = data.Standardizer().fit(X_train)
+    A_train = data.add_intercept(scaler.transform(np.asarray(X_train, dtype=float)))
+    A_val = data.add_intercept(scaler.transform(np.asarray(X_val, dtype=float)))
+    w = np.linalg.lstsq(A_train, np.asarray(y_train, dtype=float), rcond=None)[0]
+    return r2(y_val, A_val @ w)
+
+
+def verdict(score, ceiling_score):
+    """'reached', 'borderline' (counts as reached) or 'below': how a validation score
+    compares with the target ceiling_score - TOLERANCE."""
+    target = ceiling_score - TOLERANCE
+    if score >= target:
+        return "reached"
+    return "borderline" if score >= target - BAND else "below"
 
 
 def planned_updates(m, batch_size, epochs):

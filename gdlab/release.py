@@ -10,7 +10,9 @@ notebook with
   per-cell execution timings, saved widget state);
 * check cells (nbgrader ``grade`` and not ``solution``) locked: ``nbgrader.locked = true``,
   ``editable = false``, ``deletable = false``, and tagged ``raises-exception`` so that
-  running the unsolved lesson top to bottom (nbval) expects their failure.
+  running the unsolved lesson top to bottom (nbval) expects their failure; so is a
+  solution cell whose stub stands at the top level (the capstone's experiment cells),
+  since its ``raise NotImplementedError()`` runs when the cell does.
 
 Everything else is kept as it is. The output is a pure function of the input, written in
 the layout nbformat writes (sorted keys, one-space indent, sources split into lines), so
@@ -137,6 +139,13 @@ def _validate_metadata(cell, index, where, seen_ids):
                                f"got {points!r}")
 
 
+def _tag(cell, tag):
+    tags = list(cell.metadata.get("tags", []))
+    if tag not in tags:
+        tags.append(tag)
+    cell.metadata["tags"] = tags
+
+
 def release_notebook(nb, name="notebook"):
     """The lesson version of a solution notebook (a new object; ``nb`` is not changed)."""
     nb = copy.deepcopy(nb)
@@ -150,12 +159,19 @@ def release_notebook(nb, name="notebook"):
         is_check = bool(meta and meta.get("grade") and not meta.get("solution"))
         if is_solution:
             if cell.cell_type == "code":
+                indents = []
+
                 def code_stub(indent):
+                    indents.append(indent)
                     return [indent + line for line in CODE_STUB]
                 source, n = _replace_regions(source, where, code_stub)
                 if n == 0:
                     raise ReleaseError(f"{where}: solution code cell without a "
                                        f"'{BEGIN}' / '{END}' region")
+                if "" in indents:
+                    # A stub at the top level (an experiment cell, not a function body)
+                    # raises as soon as the unsolved lesson runs: say nbval should expect it.
+                    _tag(cell, CHECK_TAG)
             else:
                 source, n = _replace_regions(source, where,
                                              lambda indent: [indent + ANSWER_STUB])
@@ -174,10 +190,7 @@ def release_notebook(nb, name="notebook"):
             meta["locked"] = True
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
-            tags = list(cell.metadata.get("tags", []))
-            if CHECK_TAG not in tags:
-                tags.append(CHECK_TAG)
-            cell.metadata["tags"] = tags
+            _tag(cell, CHECK_TAG)
     for key in _RUNTIME_NOTEBOOK_METADATA:
         nb.metadata.pop(key, None)
     return nb

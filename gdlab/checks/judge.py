@@ -350,7 +350,8 @@ def _fraction(findings, n_visible):
         return sum(ok) / n, ""
     seen, hidden = sum(ok[:n_visible]), sum(ok[n_visible:])
     n_hidden = n - n_visible
-    note = (f"\n({n_hidden} of the {n} cases were hidden: inputs drawn by the grader, like "
+    were = "was" if n_hidden == 1 else "were"
+    note = (f"\n({n_hidden} of the {n} cases {were} hidden: inputs drawn by the grader, like "
             "the lesson's cases but not shown there.)")
     if hidden / n_hidden < seen / n_visible:
         note += (f"\nYour code passes {seen} of the lesson's {n_visible} cases but only "

@@ -170,12 +170,17 @@ class Exercise:
         try:
             with np.errstate(all="ignore"):
                 value = self.call_with(self.reference, case)
+        except Exception:
+            return False
+        try:
             arr = np.asarray(value, dtype=float) if not isinstance(value, (list, tuple)) \
                 else np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in value]
                                     or [np.zeros(0)])
-            return bool(np.all(np.isfinite(arr)))
-        except Exception:
-            return False
+        except (TypeError, ValueError):
+            # Not numbers (a dict, a string): the reference answered, that is enough.
+            # Dropping such cases silently took every hidden case of 10-config away.
+            return True
+        return bool(np.all(np.isfinite(arr)))
 
     def call_with(self, func, case):
         """Call an author function (reference or mistake) on fresh copies of the case."""
