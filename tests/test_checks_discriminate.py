@@ -56,6 +56,10 @@ _CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing
                  "always rescaling shows only there")
 _NO_BATCHES = "case 0 has batch_size None: one update per epoch, so nothing is left over"
 ALLOWED_PASSES = {
+    ("02-wrong-coords", "absolute error"): ({0, 1, 3, 4}, "at unit scale the numerical "
+                                            "error (~1e-10) and the bugs (~1) fall on the "
+                                            "same sides of tol, absolute or relative; cases "
+                                            "2 and 5 (sizes 1e6 and 1e-6) separate them"),
     ("03-mse-grad", "divides by d"): ({0}, "case 0 is the one square X (m = d), needed so "
                                           "that X @ r instead of X.T @ r runs and is named"),
     ("05-step-decay", "one-based step"): ({2, 3, 4, 7}, _SCHEDULE_STEP),

@@ -6,6 +6,7 @@ learner gets with one specific, common error, so the check can name it.
 """
 import numpy as np
 
+from gdlab.checks.compare import fmt_value
 from gdlab.checks.core import Case, Mistake, Ref, exercise, explain_array_mismatch
 
 
@@ -197,5 +198,136 @@ exercise(
         "df/dx = -2 (a - x) - 4 b x (y - x^2);  df/dy = 2 b (y - x^2). Return them as one "
         "array of shape (2,).",
         "x, y = p\nr = y - x**2\nreturn np.array([-2*(a - x) - 4*b*x*r, 2*b*r])",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 02-wrong-coords
+# Which partial derivatives of an analytic gradient disagree with central differences?
+def _coord_errors(f, grad, x, h=1e-5, *, forward=False, absolute=False):
+    x = np.array(x, dtype=float)
+    a = _f(grad(x.copy()))
+    n = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        n[i] = (f(x + e) - f(x)) / h if forward else (f(x + e) - f(x - e)) / (2 * h)
+    if absolute:
+        return np.abs(a - n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(a - n) / (np.abs(a) + np.abs(n))   # 0/0 (both zero) -> nan: agree
+
+
+def _wrong_coords(f, grad, x, tol=1e-6, **how):
+    err = _coord_errors(f, grad, x, **how)
+    return [int(i) for i in np.flatnonzero(err > tol)]
+
+
+def _whole_vector(f, grad, x, tol=1e-6):
+    a = _f(grad(np.array(x, dtype=float)))
+    n = _central(f, x)
+    rel = np.linalg.norm(a - n) / (np.linalg.norm(a) + np.linalg.norm(n))
+    return list(range(a.size)) if rel > tol else []
+
+
+def _compare_coords(got, expected, case):
+    try:
+        items = np.ravel(np.asarray(got))
+        if items.dtype.kind not in "iu" and not (items.size == 0 and got is not None):
+            raise TypeError
+        indices = sorted(int(i) for i in items)
+    except (TypeError, ValueError):
+        return (f"Return a list of coordinate indices such as [0, 2] (or [] when every "
+                f"partial derivative agrees); you returned {fmt_value(got)}.")
+    if indices == list(expected):
+        return None
+    return (f"You flagged coordinates {indices}; the partial derivatives that disagree with "
+            f"central differences are {list(expected)}.")
+
+
+_Q3 = "np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]])"
+
+
+def _coords_cases(rng):
+    # Every case has a wrong coordinate and right ones (so judging the whole vector, or
+    # counting from 1, always shows); cases 2 and 5 are far from unit scale, the only
+    # place where an absolute tolerance gives another answer than a relative one. The
+    # small one comes first: at 1e6 an absolute test flags every coordinate, which looks
+    # like judging the whole vector, and the first failing case names the mistake.
+    return [
+        # b wrong in coordinate 1 only
+        Case(Ref(f"gdlab.objectives.quadratic({_Q3}, np.array([1.0, -2.0, 0.5])).f"),
+             Ref(f"gdlab.objectives.quadratic({_Q3}, np.array([1.0, 2.0, 0.5])).grad"),
+             np.array([0.3, -1.1, 2.5]), tol=1e-7),
+        # Rosenbrock's gradient with the wrong a: only df/dx depends on a
+        Case(Ref("gdlab.objectives.rosenbrock(a=1.0, b=10.0).f"),
+             Ref("gdlab.objectives.rosenbrock(a=1.5, b=10.0).grad"), np.array([-1.2, 1.0])),
+        # a function of size ~1e-6 whose df/dx0 is 1% off: absolutely tiny, still a bug
+        Case(Ref("lambda v: 1e-6 * float(np.sin(v[0]) + v[0] * v[1] + v[1] ** 2)"),
+             Ref("lambda v: 1e-6 * np.array([1.01 * np.cos(v[0]) + v[1], v[0] + 2 * v[1]])"),
+             np.array([0.5, -0.8])),
+        # the chain-rule slip of a hand-derived Himmelblau gradient, in df/dy only
+        Case(Ref("gdlab.objectives.himmelblau().f"),
+             Ref("lambda p: gdlab.objectives.himmelblau().grad(p) "
+                 "- np.array([0.0, 2.0 * (p[0] + p[1] ** 2 - 7)])"),
+             np.array([1.0, 2.0])),
+        # a partial derivative that is exactly 0 and right, next to a wrong one
+        Case(Ref("lambda v: float(v[0] ** 2 + np.sin(v[1]) + v[2] ** 3)"),
+             Ref("lambda v: np.array([2 * v[0], np.cos(v[1]), 2 * v[2] ** 2])"),
+             np.array([0.0, 0.4, 1.5])),
+        # a function of size ~1e6: differences of ~1e-5 are rounding, not bugs
+        Case(Ref("gdlab.objectives.quadratic(1e6 * np.diag([1.0, 2.0, 3.0, 4.0])).f"),
+             Ref("gdlab.objectives.quadratic(1e6 * np.diag([1.0, 2.0, 3.0, 4.0]), "
+                 "np.array([0.0, 0.0, 0.0, 5e5])).grad"),
+             np.array([0.7, -0.2, 1.3, 0.4])),
+    ]
+
+
+def _coords_hidden(rng):
+    cases = []
+    for d in (3, 5):
+        M = rng.normal(size=(d, d))
+        A = M @ M.T + d * np.eye(d)
+        b = rng.normal(size=d)
+        bad = sorted(int(i) for i in rng.choice(d, size=2, replace=False))
+        b_wrong = b.copy()
+        b_wrong[bad] += rng.choice([-1.0, 1.0], size=2) * rng.uniform(0.5, 2.0, size=2)
+        mat = np.array2string(A, separator=",", precision=17, max_line_width=10**6)
+        f = f"gdlab.objectives.quadratic(np.array({mat}), np.array({b.tolist()}))"
+        g = f"gdlab.objectives.quadratic(np.array({mat}), np.array({b_wrong.tolist()}))"
+        cases.append(Case(Ref(f + ".f"), Ref(g + ".grad"), rng.normal(size=d)))
+    return cases
+
+
+exercise(
+    id="02-wrong-coords", lesson="02", title="Which partial derivative is wrong?",
+    target="wrong_coordinates", kind="function", points=2,
+    cases=_coords_cases, hidden=_coords_hidden, reference=_wrong_coords,
+    compare=_compare_coords, returns="any",
+    mistakes=[
+        Mistake("absolute error", lambda f, g, x, tol=1e-6: _wrong_coords(f, g, x, tol,
+                                                                         absolute=True),
+                "You compare absolute differences |a_i - n_i| with tol. On a function of "
+                "size ~1e6 the numerical derivative's rounding error alone is larger than "
+                "that: use the relative error |a_i - n_i| / (|a_i| + |n_i|), which does not "
+                "depend on the scale of f."),
+        Mistake("whole vector", _whole_vector,
+                "You judged the gradient as a whole and flagged every coordinate. The point "
+                "of this tool is to say WHICH partial derivatives are wrong: compare them "
+                "one coordinate at a time."),
+        Mistake("counted from 1", lambda f, g, x, tol=1e-6: [i + 1 for i in
+                                                           _wrong_coords(f, g, x, tol)],
+                "Your indices are counted from 1; Python (and numpy) count coordinates from "
+                "0, so the first partial derivative is coordinate 0."),
+    ],
+    hints=[
+        "Compute the analytic gradient a = grad(x) and a numerical one n (your "
+        "numerical_gradient), then compare them entry by entry.",
+        "Coordinate i is wrong when |a_i - n_i| / (|a_i| + |n_i|) > tol. When both are 0 "
+        "the coordinate agrees (0/0 gives nan, and nan > tol is False).",
+        "a = np.asarray(grad(x), dtype=float)\nn = numerical_gradient(f, x)\n"
+        "with np.errstate(invalid='ignore'):\n"
+        "    rel = np.abs(a - n) / (np.abs(a) + np.abs(n))\n"
+        "return [int(i) for i in np.flatnonzero(rel > tol)]",
     ],
 )
