@@ -443,16 +443,20 @@ def _adaptive_cases(rng):
     # true average and one without decay), alpha**k >= 1e-3 (else RMSprop has forgotten its
     # start and the steady-state slip is invisible), alpha != 0.5 (where alpha and 1 - alpha
     # are the same), and eps at least 1e-8 of sqrt(s) (so that dropping eps shows).
-    sign = rng.choice([-1.0, 1.0])
     return [
         Case(1.0, 1000, 0.1, 0.999, 1e-6),
         Case(-4.0, 2, 0.01, 0.9, 1e-3),
         Case(0.002, 100, 0.5, 0.99, 1e-8),
         Case(-250.0, 50, 0.001, 0.95, 1e-3),
-        Case(float(sign * 10 ** rng.uniform(-3, 0.5)), int(rng.integers(2, 41)),
-             float(10 ** rng.uniform(-3, -1)), float(rng.uniform(0.9, 0.995)),
-             float(10 ** rng.uniform(-6, -4))),
+        _random_adaptive_case(rng),
     ]
+
+
+def _random_adaptive_case(rng):
+    # within the bounds above: alpha**k >= 0.9**40 and eps >= 5e-8 sqrt(s)
+    return Case(float(rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-3, 0.5)),
+                int(rng.integers(2, 41)), float(10 ** rng.uniform(-3, -1)),
+                float(rng.uniform(0.9, 0.995)), float(10 ** rng.uniform(-6, -4)))
 
 
 def _sm(slip, message):
@@ -464,6 +468,7 @@ exercise(
     id="07-adaptive-steps", lesson="07", title="Predict AdaGrad's and RMSprop's k-th step",
     target="constant_gradient_steps", kind="function", points=2,
     cases=_adaptive_cases, reference=_adaptive_ref, rtol=1e-10, atol=0.0, returns="tuple",
+    hidden=lambda rng: [_random_adaptive_case(rng) for _ in range(5)],
     mistakes=[
         _sm("ada 1/k", "Your AdaGrad step shrinks like 1/k. The sum of k equal squared "
             "gradients is k g**2, and AdaGrad divides by its square root, sqrt(k) |g|: the "
