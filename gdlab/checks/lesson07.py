@@ -1,6 +1,7 @@
-"""Lesson 07 exercises: momentum, Adam with bias correction, AdamW's decoupled decay.
+"""Lesson 07 exercises: three update rules, one setting to choose, one number to predict,
+one measurement to interpret.
 
-All three follow the torch.optim conventions the lesson teaches:
+The update rules follow the torch.optim conventions the lesson teaches:
 
 * momentum (torch.optim.SGD):  v <- mu v + g,  x <- x - lr v
 * Adam:  m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,  t counts steps from 1,
@@ -11,6 +12,11 @@ The references are written out here independently of gdlab.optim. Each mistake i
 same formula with one slip, so the check can name the slip. The cases use large eps or
 small gradients where a slip would otherwise hide below the tolerance (eps inside the
 square root is invisible with eps = 1e-8 and gradients of order 1).
+
+The other three: 07-choose-momentum is judged by running the learner's momentum and
+counting steps (any value within the budget passes); 07-adaptive-steps asks for AdaGrad's
+and RMSprop's k-th step under a constant gradient, exactly; 07-why-adamw asks for the letter
+of the explanation that fits section 5's printout, and each wrong letter has its refutation.
 """
 import math
 
@@ -350,7 +356,8 @@ def _judge_momentum(got, expected, case):
     if problem:
         return problem
     if abs(expected - _best_momentum()) > 1e-12:
-        # a declared mistake: the learner typed (about) that value
+        # ``expected`` is one of the Mistakes below, each a value a learner is likely to
+        # type: it matches when the learner's value is (about) that one.
         return None if abs(mu - expected) <= _SAME_VALUE else "a different value"
     if not 0.0 <= mu < 1.0:
         return (f"choose_momentum() returned {mu:g}. A momentum must be at least 0 and "
