@@ -1,6 +1,7 @@
-"""Lesson 07 exercises: momentum, Adam with bias correction, AdamW's decoupled decay.
+"""Lesson 07 exercises: three update rules, one setting to choose, one number to predict,
+one measurement to interpret.
 
-All three follow the torch.optim conventions the lesson teaches:
+The update rules follow the torch.optim conventions the lesson teaches:
 
 * momentum (torch.optim.SGD):  v <- mu v + g,  x <- x - lr v
 * Adam:  m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,  t counts steps from 1,
@@ -11,10 +12,17 @@ The references are written out here independently of gdlab.optim. Each mistake i
 same formula with one slip, so the check can name the slip. The cases use large eps or
 small gradients where a slip would otherwise hide below the tolerance (eps inside the
 square root is invisible with eps = 1e-8 and gradients of order 1).
+
+The other three: 07-choose-momentum is judged by running the learner's momentum and
+counting steps (any value within the budget passes); 07-adaptive-steps asks for AdaGrad's
+and RMSprop's k-th step under a constant gradient, exactly; 07-why-adamw asks for the letter
+of the explanation that fits section 5's printout, and each wrong letter has its refutation.
 """
+import math
+
 import numpy as np
 
-from gdlab.checks.core import Case, Mistake, exercise
+from gdlab.checks.core import Case, Mistake, as_float_array, exercise
 
 
 def _f(a):
@@ -284,5 +292,272 @@ exercise(
         "m_hat = m_new / (1 - beta1**t)\nv_hat = v_new / (1 - beta2**t)\n"
         "x_new = x * (1 - lr * weight_decay) - lr * m_hat / (np.sqrt(v_hat) + eps)\n"
         "return x_new, m_new, v_new",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 07-choose-momentum
+# The task: heavy ball (torch form) with lr = 0.01 fixed on the lesson's kappa = 100 bowl,
+# gdlab.objectives.ill_conditioned(100, angle=pi/6), from x0 = (-2.5, 1.5); the learner picks
+# the momentum. It passes when f falls below 1e-10 f(x0) within the step budget. The run is
+# written here in the bowl's eigen-coordinates z = R^T x, where f = (z0^2 + 100 z1^2) / 2: the
+# rotation changes neither the losses nor the count, and plain floats keep a check fast.
+BOWL_KAPPA, BOWL_LR, BOWL_ANGLE, BOWL_X0 = 100.0, 0.01, math.pi / 6, (-2.5, 1.5)
+BOWL_FACTOR = 1e-10
+MOMENTUM_BUDGET = 130
+_MAX_RUN = 5000          # long enough to count any momentum below 0.99; slower ones fail anyway
+
+
+def heavy_ball_steps(momentum, max_steps=_MAX_RUN):
+    """Updates until f < 1e-10 f(x0) on the task's bowl with lr = 0.01, or None if not
+    within ``max_steps`` (or if the run blows up)."""
+    c, s = math.cos(BOWL_ANGLE), math.sin(BOWL_ANGLE)
+    z0 = c * BOWL_X0[0] + s * BOWL_X0[1]
+    z1 = -s * BOWL_X0[0] + c * BOWL_X0[1]
+    f_stop = BOWL_FACTOR * 0.5 * (z0 * z0 + BOWL_KAPPA * z1 * z1)
+    v0 = v1 = 0.0
+    for k in range(1, max_steps + 1):
+        v0 = momentum * v0 + z0
+        v1 = momentum * v1 + BOWL_KAPPA * z1
+        z0, z1 = z0 - BOWL_LR * v0, z1 - BOWL_LR * v1
+        f = 0.5 * (z0 * z0 + BOWL_KAPPA * z1 * z1)
+        if f < f_stop:
+            return k
+        if not f < 1e12:
+            return None
+    return None
+
+
+def _best_momentum():
+    # The slowest eigen-direction (curvature 1) sets the pace. With momentum beta its error
+    # follows r^2 - (1 + beta - lr*lam) r + beta = 0; the roots are complex, of size
+    # sqrt(beta), once beta >= (1 - sqrt(lr*lam))^2. The smallest beta that makes them so
+    # for every curvature lam in [1, 100] is the best one (Polyak's analysis at a fixed lr).
+    return max((1 - math.sqrt(BOWL_LR * lam)) ** 2 for lam in (1.0, BOWL_KAPPA))
+
+
+# Specific values a learner is likely to try, each with its own explanation. Any other value
+# is judged by running it (the message gives the count and says which way to move).
+_FORMULA_BETA = ((math.sqrt(BOWL_KAPPA) - 1) / (math.sqrt(BOWL_KAPPA) + 1)) ** 2   # 0.669
+_SAME_VALUE = 0.005
+
+
+def _momentum_number(got):
+    arr, why = as_float_array(got)
+    if arr is None or arr.shape != ():
+        shape = "" if arr is None else f" of shape {arr.shape}"
+        return None, (f"choose_momentum() must return one number, the momentum, but it "
+                      f"returned {why or 'an array'}{shape}.")
+    return float(arr), None
+
+
+def _judge_momentum(got, expected, case):
+    mu, problem = _momentum_number(got)
+    if problem:
+        return problem
+    if abs(expected - _best_momentum()) > 1e-12:
+        # ``expected`` is one of the Mistakes below, each a value a learner is likely to
+        # type: it matches when the learner's value is (about) that one.
+        return None if abs(mu - expected) <= _SAME_VALUE else "a different value"
+    if not 0.0 <= mu < 1.0:
+        return (f"choose_momentum() returned {mu:g}. A momentum must be at least 0 and "
+                "below 1: the velocity has to forget old gradients to settle.")
+    n = heavy_ball_steps(mu)
+    if n is not None and n <= MOMENTUM_BUDGET:
+        return None
+    count = f"needs {n} steps" if n is not None else f"does not get there in {_MAX_RUN} steps"
+    if mu < _best_momentum():
+        return (f"With momentum {mu:g} the run {count}; the budget is {MOMENTUM_BUDGET}. "
+                "That is too little momentum: the flat direction (curvature 1) still crawls, "
+                "since lr = 0.01 alone shrinks its error by only 1 % per step. Try larger "
+                "values with steps_to and watch the count.")
+    return (f"With momentum {mu:g} the run {count}; the budget is {MOMENTUM_BUDGET}. That "
+            "is too much momentum: once every direction oscillates, the error shrinks only by "
+            f"about sqrt(momentum) = {math.sqrt(mu):.3f} per step, and more momentum means "
+            "slower. Try smaller values with steps_to and watch the count.")
+
+
+exercise(
+    id="07-choose-momentum", lesson="07", title="Choose the momentum for a step budget",
+    target="choose_momentum", kind="function", points=2,
+    cases=[Case()], reference=_best_momentum, returns="float", compare=_judge_momentum,
+    hidden=None,
+    mistakes=[
+        Mistake("section 1's formula", lambda: _FORMULA_BETA,
+                "You used beta = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2 = 0.669 from "
+                "section 1. That value is the best one only together with "
+                "lr = 4 / (sqrt(L) + sqrt(mu))**2 = 0.033; here lr is fixed at 0.01, three "
+                "times smaller, and the flat direction needs MORE momentum to make up for it "
+                f"(0.669 needs {heavy_ball_steps(_FORMULA_BETA)} steps; the budget is "
+                f"{MOMENTUM_BUDGET}). Measure a few larger values with steps_to."),
+        Mistake("the usual default 0.9", lambda: 0.9,
+                "0.9 is the usual default, and here it is too much: both eigen-directions "
+                "oscillate, and the error then shrinks only by about sqrt(0.9) = 0.95 per step "
+                f"({heavy_ball_steps(0.9)} steps; the budget is {MOMENTUM_BUDGET}). Measure "
+                "a few smaller values with steps_to."),
+        Mistake("no momentum", lambda: 0.0,
+                "Momentum 0 is plain gradient descent, which needs "
+                f"{heavy_ball_steps(0.0, max_steps=10**5)} steps here (the flat direction "
+                "shrinks by 1 % per step). Some momentum is the point of the exercise."),
+        Mistake("momentum 1", lambda: 1.0,
+                "With momentum 1 the velocity never forgets a gradient: the ball never "
+                "settles (its error does not shrink at all). Choose a value below 1."),
+    ],
+    hints=[
+        "Measure: steps_to(bowl100, gdlab.optim.SGD(lr=0.01, momentum=mu)) counts the steps "
+        "for one mu (steps_to and x0 are from section 1). Loop over mu = 0.5, 0.55, ..., "
+        "0.95 and look at the counts.",
+        "The counts fall and then rise again: too little momentum leaves the flat direction "
+        "slow, too much makes every direction swing. Refine the grid around the smallest "
+        "count and return that mu.",
+        "Theory agrees with the experiment: at a fixed lr the best momentum is the smallest "
+        "one that makes BOTH directions oscillate, (1 - sqrt(lr * curvature))**2 maximised "
+        "over the curvatures 1 and 100. Compute it and return it.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 07-adaptive-steps
+def _adaptive(g, k, lr, alpha, eps, *, slip=None):
+    """(change of x at step k under AdaGrad, the same under RMSprop) when every gradient is
+    g, from zero state; ``slip`` recomputes one learner's mistake."""
+    # AdaGrad's sum after k equal gradients; RMSprop's average is a geometric series,
+    # (1 - alpha) (1 + alpha + ... + alpha^(k-1)) g^2 = (1 - alpha^k) g^2.
+    s_ada = (k - 1 if slip == "ada k-1" else k) * g * g
+    s_rms = {"rms steady": 1.0, "rms no decay": k * (1 - alpha),
+             "rms swapped": 1 - (1 - alpha) ** k}.get(slip, 1 - alpha ** k) * g * g
+    e = 0.0 if slip == "no eps" else eps
+    with np.errstate(all="ignore"):
+        if slip == "ada 1/k":
+            d_ada = -lr * g / (k * abs(g) + e)
+        elif slip == "ada no sqrt":
+            d_ada = -lr * g / (s_ada + e)
+        else:
+            d_ada = -lr * g / (math.sqrt(s_ada) + e)
+        if slip == "rms no sqrt":
+            d_rms = -lr * g / (s_rms + e)
+        else:
+            d_rms = -lr * g / (math.sqrt(s_rms) + e)
+    return (float(d_rms), float(d_ada)) if slip == "swapped" else (float(d_ada), float(d_rms))
+
+
+def _adaptive_ref(g, k, lr, alpha, eps):
+    return _adaptive(g, k, lr, alpha, eps)
+
+
+def _adaptive_cases(rng):
+    # Every case has k >= 2 (at k = 1 AdaGrad's 1/k and 1/sqrt(k) agree, and so do RMSprop's
+    # true average and one without decay), alpha**k >= 1e-3 (else RMSprop has forgotten its
+    # start and the steady-state slip is invisible), alpha != 0.5 (where alpha and 1 - alpha
+    # are the same), and eps at least 1e-8 of sqrt(s) (so that dropping eps shows).
+    return [
+        Case(1.0, 1000, 0.1, 0.999, 1e-6),
+        Case(-4.0, 2, 0.01, 0.9, 1e-3),
+        Case(0.002, 100, 0.5, 0.99, 1e-8),
+        Case(-250.0, 50, 0.001, 0.95, 1e-3),
+        _random_adaptive_case(rng),
+    ]
+
+
+def _random_adaptive_case(rng):
+    # within the bounds above: alpha**k >= 0.9**40 and eps >= 5e-8 sqrt(s)
+    return Case(float(rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-3, 0.5)),
+                int(rng.integers(2, 41)), float(10 ** rng.uniform(-3, -1)),
+                float(rng.uniform(0.9, 0.995)), float(10 ** rng.uniform(-6, -4)))
+
+
+def _sm(slip, message):
+    return Mistake(slip, lambda g, k, lr, alpha, eps: _adaptive(g, k, lr, alpha, eps,
+                                                                 slip=slip), message)
+
+
+exercise(
+    id="07-adaptive-steps", lesson="07", title="Predict AdaGrad's and RMSprop's k-th step",
+    target="constant_gradient_steps", kind="function", points=2,
+    cases=_adaptive_cases, reference=_adaptive_ref, rtol=1e-10, atol=0.0, returns="tuple",
+    hidden=lambda rng: [_random_adaptive_case(rng) for _ in range(5)],
+    mistakes=[
+        _sm("ada 1/k", "Your AdaGrad step shrinks like 1/k. The sum of k equal squared "
+            "gradients is k g**2, and AdaGrad divides by its square root, sqrt(k) |g|: the "
+            "step shrinks like 1/sqrt(k)."),
+        _sm("ada no sqrt", "Your AdaGrad step divides by the sum k g**2 itself. AdaGrad divides "
+            "by its square root (plus eps): -lr * g / (sqrt(k g**2) + eps)."),
+        _sm("ada k-1", "Your AdaGrad sum holds k - 1 squared gradients. The gradient of step k "
+            "is added to the sum BEFORE the step divides by it, so at step k the sum is "
+            "k g**2."),
+        _sm("rms steady", "Your RMSprop step is the one it settles to, -lr g / (|g| + eps), as "
+            "if the average were already g**2. It starts at 0, so after k steps it is only "
+            "(1 - alpha**k) g**2 (a geometric series): the early steps are LARGER."),
+        _sm("rms no decay", "Your RMSprop average is k (1 - alpha) g**2: you added the new "
+            "(1 - alpha) g**2 each step but forgot that the old average is multiplied by "
+            "alpha every step. Sum the geometric series: (1 - alpha) (1 + alpha + ... + "
+            "alpha**(k-1)) g**2 = (1 - alpha**k) g**2."),
+        _sm("rms swapped", "Your RMSprop average gives the new g**2 the weight alpha and the "
+            "old average 1 - alpha. It is the other way round (torch's alpha = 0.99 keeps "
+            "99 % of the old average): s = alpha s + (1 - alpha) g**2, which after k steps is "
+            "(1 - alpha**k) g**2."),
+        _sm("rms no sqrt", "Your RMSprop step divides by the average of g**2 itself; RMSprop "
+            "divides by its square root (plus eps)."),
+        _sm("no eps", "You left out eps. The task asks for the exact change of x, and both "
+            "optimizers divide by sqrt(s) + eps: with small gradients eps is not negligible."),
+        _sm("swapped", "Your two numbers are in the wrong order: return the AdaGrad change "
+            "first, then the RMSprop change."),
+    ],
+    hints=[
+        "Write down the state after k equal gradients g. AdaGrad's sum: s = g**2 + g**2 + ... "
+        "(k times). RMSprop's average: start from s = 0 and apply s = alpha s + (1 - alpha) "
+        "g**2 three times by hand; spot the pattern.",
+        "AdaGrad: s = k g**2. RMSprop: s = (1 - alpha**k) g**2. Each step changes x by "
+        "-lr * g / (sqrt(s) + eps), with the s of that step.",
+        "s_ada = k * g**2\ns_rms = (1 - alpha**k) * g**2\n"
+        "return -lr * g / (np.sqrt(s_ada) + eps), -lr * g / (np.sqrt(s_rms) + eps)",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 07-why-adamw
+# The learner reads section 5's printout and picks the explanation that accounts for it.
+# Each wrong letter is a claim the printout (or the algebra beside it) refutes.
+_WHY_ADAMW_RIGHT = "C"
+_WHY_ADAMW_WRONG = {
+    "A": "A is wrong. Dividing the L2 term by sqrt(v_hat) changes how FAST the penalty acts, "
+         "not where the run stops: Adam + L2 stops where the averaged g + lam x is zero, the "
+         "ridge condition, and the printout shows it ending at the ridge solution, within "
+         "0.001 of gradient descent + L2. Ridge itself keeps the scale-10 weight near 0.99, "
+         "because that feature's data term is far steeper than lam = 1.",
+    "B": "B is wrong. Decaying before or after the Adam step changes a step by a factor "
+         "1 - lr lam = 0.99 at most, far too little to move a weight from 0.99 to 0.76; and "
+         "the printout's fixed point, computed from the data with no order of operations "
+         "in it, already predicts AdamW's end point.",
+    "D": "D is wrong. Noise cannot explain it: the end points are averages over 20 epochs, "
+         "Adam + L2 sees exactly the same mini-batches and lands on the ridge solution, and "
+         "the noise-free fixed point g + lam sqrt(v_hat) x = 0, computed from the data, "
+         "predicts AdamW's end point to about 0.01.",
+}
+
+
+def _judge_letter(got, expected, case):
+    if not isinstance(got, str) or got.strip().upper() not in ("A", "B", "C", "D"):
+        return (f"adamw_explanation() must return one of the letters 'A', 'B', 'C' or 'D', "
+                f"but it returned {got!r}.")
+    return None if got.strip().upper() == expected else \
+        f"{got.strip().upper()} is not the explanation that fits the printout."
+
+
+exercise(
+    id="07-why-adamw", lesson="07", title="Why AdamW ends somewhere else",
+    target="adamw_explanation", kind="function", points=1,
+    cases=[Case()], reference=lambda: _WHY_ADAMW_RIGHT, returns="any", compare=_judge_letter,
+    hidden=None,
+    mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
+              for letter, message in _WHY_ADAMW_WRONG.items()],
+    hints=[
+        "Read the printout of section 5 line by line: which runs end at the ridge solution, "
+        "and which computed fixed point matches AdamW's end point?",
+        "An explanation must account for BOTH facts: Adam + L2 ends at the ridge solution, "
+        "and AdamW ends near the point where g + lam sqrt(v_hat) x = 0. Which option uses "
+        "the per-weight factor sqrt(v_hat)?",
+        "The per-weight penalty lam * sqrt(v_hat_i) is about 55 for the scale-10 weight and "
+        "0.14 for the scale-0.1 weight: that is option C. return \"C\"",
     ],
 )
