@@ -147,6 +147,7 @@ def test_without_ipympl_the_layout_shows_the_fix_and_static_figures_still_work(m
         raise ImportError("No module named 'ipympl'")
 
     monkeypatch.setattr(_canvas, "_ipympl_canvas_class", missing)
+    monkeypatch.setattr(kernel_setup, "platform", lambda: "jupyter")
     box = widgets.descent_1d(lr=0.5)
     dash = box.dashboard
     assert not dash.canvas.live
