@@ -228,8 +228,10 @@ def _pip_install(plan):
 def prepare_kernel(*, install=True):
     """Install what gdlab needs and is missing, and turn on the widget front end.
 
-    Prints one line per action and nothing when there was nothing to do; returns the
-    :class:`InstallPlan`. ``install=False`` only decides (and still enables widgets).
+    Prints one line per action and nothing when there was nothing to do. It returns
+    nothing, so that as the last line of the install cell it leaves no output behind
+    (:func:`plan_install` gives the decision). ``install=False`` reports what it would
+    keep and enables the widgets, but installs nothing.
     """
     plan = plan_install(_gdlab_requirements(), _installed_versions())
     if plan.install and install:
@@ -243,7 +245,6 @@ def prepare_kernel(*, install=True):
         print(f"gdlab: upgraded {olds}, which this kernel may already have loaded. "
               + restart_advice())
     enable_widget_frontend()
-    return plan
 
 
 if __name__ == "__main__":

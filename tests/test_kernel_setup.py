@@ -144,6 +144,7 @@ def test_install_cell_and_dashboard_in_a_colab_like_kernel(tmp_path, monkeypatch
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
 
     setup_text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert {o.output_type for o in nb.cells[0].outputs} == {"stream"}, nb.cells[0].outputs
     assert colab_log.read_text().splitlines() == ["enable_custom_widget_manager"]
     calls = [json.loads(line) for line in pip_log.read_text().splitlines()]
     assert len(calls) == 1, calls
