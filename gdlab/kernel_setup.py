@@ -191,8 +191,18 @@ def plan_install(requirements, installed):
                 plan.install.append(str(req))
                 plan.upgrades.append((name, version, str(req.specifier)))
     upgrading = {_norm(Requirement(r).name) for r in plan.install}
-    plan.pins = {n: v for n, v in have.items() if n not in upgrading}
+    # A version pip cannot parse would make the whole constraints file invalid; such a
+    # package cannot be an upgrade candidate either, so leaving it unpinned is safe enough.
+    plan.pins = {n: v for n, v in have.items() if n not in upgrading and _valid(Version, v)}
     return plan
+
+
+def _valid(Version, text):
+    try:
+        Version(text)
+    except ValueError:  # packaging's InvalidVersion is a ValueError
+        return False
+    return True
 
 
 def _installed_versions():

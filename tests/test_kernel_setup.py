@@ -38,7 +38,8 @@ def install_cell(path):
 
 def test_missing_packages_are_installed_and_need_no_restart():
     plan = kernel_setup.plan_install(["numpy>=2.0,<3", "ipympl>=0.9.4,<1"],
-                                     {"numpy": "2.1.0", "ipywidgets": "8.1.5"})
+                                     {"numpy": "2.1.0", "ipywidgets": "8.1.5",
+                                      "odd-build": "not a version"})
     assert [r.replace(" ", "") for r in plan.install] == ["ipympl<1,>=0.9.4"]
     assert not plan.restart_needed
     assert plan.pins == {"numpy": "2.1.0", "ipywidgets": "8.1.5"}
