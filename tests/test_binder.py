@@ -85,6 +85,11 @@ def test_binder_build_runs_a_lesson_and_a_dashboard(tmp_path):
         run([str(repo / "binder" / "postBuild")], cwd=repo, env=env, timeout=900,
             what="binder/postBuild")
 
+    # On Binder the repository is the learner's home folder: no build output left in it.
+    leftovers = sorted(p.name for p in repo.iterdir()
+                       if p.name == "build" or p.name.endswith(".egg-info"))
+    assert leftovers == [], f"postBuild left {leftovers} in the learner's folder"
+
     # gdlab must come from the image (a real install), not from this checkout.
     where = run([str(venv / "bin" / "python"), "-c",
                  "import gdlab, jupyterlab, notebook, ipywidgets, ipympl; "
@@ -98,6 +103,13 @@ def test_binder_build_runs_a_lesson_and_a_dashboard(tmp_path):
     for ext in ("@jupyter-widgets/jupyterlab-manager", "jupyter-matplotlib"):
         assert re.search(re.escape(ext) + r".*enabled.*OK", listing), (
             f"{ext} is not an enabled, compatible JupyterLab extension:\n{listing}")
+
+    # `gdlab grade` without --lessons, run outside the repository, finds its lessons/
+    # through the folder pip installed gdlab from (the package is in site-packages).
+    found = run([str(venv / "bin" / "python"), "-c",
+                 "from gdlab.grading.batch import default_lessons_dir as d; print(d())"],
+                cwd=home, env=clean_env(venv), timeout=120, what="finding lessons/")
+    assert Path(found.stdout.strip()) == repo / "lessons", found.stdout
 
     notebook = repo / "solutions" / solution_to_run(repo).name
     with artifacts.timed("binder-run-lesson", f"({notebook.name})"):

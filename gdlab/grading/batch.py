@@ -25,8 +25,9 @@ from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, Grad
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
 
-__all__ = ["default_lessons_dir", "expand_submissions", "submission_names",
-           "grade_submissions", "check_out_dir", "BatchResult", "Interrupted", "TRANSIENT"]
+__all__ = ["default_lessons_dir", "lessons_dir_candidates", "expand_submissions",
+           "submission_names", "grade_submissions", "check_out_dir", "BatchResult",
+           "Interrupted", "TRANSIENT"]
 
 
 class Interrupted(Exception):
@@ -38,9 +39,46 @@ class Interrupted(Exception):
         self.graded, self.left = graded, left
 
 
+def lessons_dir_candidates():
+    """Where ``gdlab grade`` looks for lessons/ when --lessons is not given, in order: the
+    working directory, the checkout gdlab is imported from (a source tree or an editable
+    install), and the folder gdlab was pip-installed from (PEP 610's direct_url.json; on
+    Binder that is the repository, while the package itself sits in site-packages)."""
+    places = [Path.cwd() / "lessons", Path(__file__).resolve().parents[2] / "lessons"]
+    source = _installed_from()
+    if source is not None:
+        places.append(source / "lessons")
+    unique = []
+    for place in places:
+        if place not in unique:
+            unique.append(place)
+    return unique
+
+
+def _installed_from():
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+    try:
+        text = metadata.distribution("gdlab").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+    if not text:
+        return None
+    url = urlparse(json.loads(text).get("url", ""))
+    return Path(unquote(url.path)) if url.scheme == "file" else None
+
+
 def default_lessons_dir():
-    """The lessons/ folder of this checkout (next to the gdlab package)."""
-    return Path(__file__).resolve().parents[2] / "lessons"
+    """The first of :func:`lessons_dir_candidates` that is a folder; FileNotFoundError
+    naming every place looked at, and how to say where the lessons are, if none is."""
+    places = lessons_dir_candidates()
+    for place in places:
+        if place.is_dir():
+            return place
+    looked = "".join(f"\n  {place}" for place in places)
+    raise FileNotFoundError(f"No lessons folder found; looked in:{looked}\npass --lessons "
+                            "DIR (the folder of released lesson notebooks, e.g. --lessons "
+                            "path/to/gdlab/lessons)")
 
 
 def expand_submissions(args):

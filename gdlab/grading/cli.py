@@ -66,8 +66,9 @@ def add_arguments(parser):
     parser.add_argument("--force", action="store_true",
                         help="regrade submissions that are already graded and unchanged")
     parser.add_argument("--lessons", default=None, metavar="DIR",
-                        help="folder of released lesson notebooks (default: lessons/ of "
-                             "this checkout)")
+                        help="folder of released lesson notebooks (default: the first "
+                             "lessons/ found in the working directory, the checkout gdlab "
+                             "runs from, or the folder gdlab was pip-installed from)")
     parser.add_argument("--student-pattern", default=None, metavar="REGEX",
                         help="regular expression with a group (?P<student>...), searched "
                              "in each submission's absolute path (/ between folders), that "

@@ -15,7 +15,8 @@ momentum            heavy-ball momentum on an ill-conditioned quadratic
 feature_scaling     feature scale, standardization and the condition number
 ==================  =========================================================
 """
-from ._canvas import FRONTEND_HELP
+from gdlab.kernel_setup import frontend_help
+
 from .batch_size import batch_size
 from .descent_1d import descent_1d
 from .descent_2d import descent_2d
@@ -25,4 +26,4 @@ from .scaling import feature_scaling
 from .schedules import schedules
 
 __all__ = ["descent_1d", "descent_2d", "optimizer_race", "batch_size", "schedules",
-           "momentum", "feature_scaling", "FRONTEND_HELP"]
+           "momentum", "feature_scaling", "frontend_help"]

@@ -26,7 +26,9 @@ from gdlab._validation import Interval, check
 # dashboards pick colours by name from it, so a static figure and a live one agree.
 from gdlab.plotting import COLORS  # noqa: F401  (re-exported to the dashboards)
 
-from ._canvas import DPI, FRONTEND_HELP, StaticFigure, make_canvas, static_canvas
+from gdlab.kernel_setup import enable_widget_frontend, frontend_help
+
+from ._canvas import DPI, StaticFigure, make_canvas, static_canvas
 from ._throttle import Throttle
 
 WARNING_COLOR = COLORS["vermillion"]
@@ -36,7 +38,7 @@ def _widgets():
     try:
         import ipywidgets
     except ImportError as err:  # pragma: no cover - ipywidgets is a hard dependency
-        raise ImportError(FRONTEND_HELP) from err
+        raise ImportError(frontend_help()) from err
     return ipywidgets
 
 
@@ -45,7 +47,7 @@ class DashboardBox(_widgets().VBox):
 
     Where a widget front end exists (JupyterLab 4, Notebook 7, VS Code) the widget view is
     rendered. Everywhere else the plain-text part of the display bundle is all a reader
-    sees, so it carries the fix instead of ``VBox(children=...)``.
+    sees, so it carries the fix for the platform it runs on instead of ``VBox(...)``.
     """
 
     def __init__(self, dashboard, **kwargs):
@@ -59,7 +61,7 @@ class DashboardBox(_widgets().VBox):
         return bundle
 
     def text_fallback(self):
-        return f"[gdlab dashboard: {self.dashboard.name}]\n{FRONTEND_HELP}"
+        return f"[gdlab dashboard: {self.dashboard.name}]\n{frontend_help()}"
 
     def __repr__(self):
         return self.text_fallback()
@@ -141,6 +143,9 @@ class Dashboard:
     def _start(self):
         """Build figure, artists and controls, compute once, and assemble the layout."""
         W = _widgets()
+        # On Colab the ipympl canvas shows only under the custom widget manager; turning
+        # it on here too covers a learner who skipped the lesson's install cell.
+        enable_widget_frontend()
         self.figure = Figure(figsize=self.figsize, dpi=DPI)
         self.canvas = make_canvas(self.figure)
         self.view = self._build_view(self.figure, animated=True)
@@ -163,7 +168,7 @@ class Dashboard:
                 widget.observe(self._control_changed, names="value")
         self.update()
         figure_part = self.canvas if self.canvas.live else W.HTML(
-            "<pre>" + html.escape(FRONTEND_HELP) + "</pre>")
+            "<pre>" + html.escape(frontend_help()) + "</pre>")
         rows = [self._controls_layout()]
         if self.play is not None:
             rows.append(self.play.widget)

@@ -23,15 +23,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-#: Shown instead of a dashboard wherever the widget front end is missing.
-FRONTEND_HELP = (
-    "This dashboard needs a live Jupyter kernel with the widget front end.\n"
-    "Fix: run  pip install ipympl ipywidgets  in the kernel's environment, restart the\n"
-    "kernel, and open the notebook in JupyterLab 4 or Notebook 7 (a plain terminal,\n"
-    "classic Notebook 6 or a static viewer cannot show live widgets).\n"
-    "Without a kernel, the figure above the dashboard shows the same plot, static."
-)
-
 #: Dashboards are drawn at a modest resolution: every pixel is re-encoded on each redraw.
 DPI = 80
 
