@@ -121,7 +121,7 @@ WRONG = [
 @pytest.mark.parametrize("exercise_id, style, namespace", RIGHT, ids=right_ids(RIGHT))
 def test_right_answer_passes(exercise_id, style, namespace, capsys):
     assert verdict(exercise_id, **namespace) == "PASS"
-    assert f"✔ {exercise_id}: all" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith(f"✔ {exercise_id}: ")
 
 
 @pytest.mark.parametrize("exercise_id, namespace, phrase", WRONG, ids=wrong_ids(WRONG))
