@@ -51,6 +51,9 @@ RIGHT = [
     ("10-epochs", "floor of a ceil", {"max_epochs": lambda m, B, budget:
                                       budget // (1 if B is None else math.ceil(m / B))}),
     ("10-config", "a dict literal", {"choose_config": choose_config}),
+    ("10-config", "dict() with the optional batch_size", {"choose_config": lambda: dict(
+        model="linear", standardize=True, optimizer="sgd", lr=0.1, epochs=25,
+        batch_size=None)}),
 ]
 
 
