@@ -45,17 +45,20 @@ def sweep():
     return lrs, steps, diverged
 
 
+@pytest.mark.slow   # the 97-run sweep
 def test_the_fewest_steps_are_within_one_grid_step_of_2_over_L_plus_mu(sweep):
     lrs, steps, _ = sweep
     assert abs(lrs[np.nanargmin(steps)] - 2 / (L + MU)) <= 0.0025
 
 
+@pytest.mark.slow   # the 97-run sweep
 def test_divergence_starts_between_two_neighbouring_rates_around_2_over_L(sweep):
     lrs, steps, diverged = sweep
     last_good, first_bad = lrs[np.isfinite(steps)].max(), lrs[np.argmax(diverged)]
     assert last_good < 2 / L < first_bad and first_bad - last_good < 0.003
 
 
+@pytest.mark.slow   # the 97-run sweep
 def test_the_cost_curve_is_lopsided(sweep):
     """Half the best rate costs about twice the steps; about 10% above it diverges."""
     lrs, steps, diverged = sweep
