@@ -1,4 +1,9 @@
-"""Shared by the test_lesson_checks_* files: run one exercise's check on given answers."""
+"""Shared by the test_lesson_checks_NN files: run one exercise's check on given answers.
+
+Each of those files is a table: RIGHT rows ``(exercise id, style, {target: answer})`` must
+pass every case, WRONG rows ``(exercise id, {target: answer}, phrase)`` must fail with a
+message that contains the phrase (the words that name the learner's mistake).
+"""
 from gdlab.checks import ExerciseFailed, check
 
 
@@ -9,3 +14,11 @@ def verdict(exercise_id, **namespace):
     except ExerciseFailed as failure:
         return str(failure)
     return "PASS"
+
+
+def right_ids(table):
+    return [f"{row[0]}:{row[1]}" for row in table]
+
+
+def wrong_ids(table):
+    return [f"{row[0]}:{row[2][:40]}" for row in table]

@@ -28,7 +28,9 @@ def _mistakes():
 
 
 def judged(ex, func):
-    return evaluate(ex, decode_probe(probe(ex, {ex.target: func})))
+    """The verdict on the answer `func` gives (for a value exercise, the value it returns)."""
+    answer = func() if ex.kind == "value" else func
+    return evaluate(ex, decode_probe(probe(ex, {ex.target: answer})))
 
 
 def test_there_are_mistakes_to_check():

@@ -1,6 +1,6 @@
 """Every notebook in solutions/ and lessons/ follows nbgrader's v3 cell metadata rules and the
-course's exercise contract (spec: CHECKS.md), so nbgrader on JupyterHub and gdlab's grader can
-both use the notebooks as they are.
+course's exercise contract (CONTRIBUTING.md, "Add an exercise"), so nbgrader on JupyterHub
+and gdlab's grader can both use the notebooks as they are.
 
 The rules, written out here rather than imported from gdlab.release:
 * a cell with ``metadata.nbgrader`` has the keys grade, solution, locked (booleans), grade_id
@@ -12,6 +12,9 @@ The rules, written out here rather than imported from gdlab.release:
   right after its solution cell ``<grade_id>-solution``, and its grade_id is a registered
   exercise of the notebook's lesson with the same points; in lessons it is locked, not
   editable or deletable, and tagged raises-exception;
+* a solution code cell whose stub runs when the cell runs (a value exercise: the stub is
+  not inside a function) is tagged raises-exception, so the unsolved lesson runs top to
+  bottom;
 * every lesson has at least 3 graded exercises.
 """
 import json
@@ -88,6 +91,10 @@ def test_nbgrader_v3_metadata(folder, path):
             else:
                 assert not markers, f"{where}: the lesson still holds solution markers"
                 assert "raise NotImplementedError()" in text, f"{where}: no stub"
+                if "\nraise NotImplementedError()" in "\n" + text:
+                    assert "raises-exception" in cell["metadata"].get("tags", []), (
+                        f"{where}: the stub raises when the cell runs; tag the solution "
+                        "cell raises-exception in solutions/")
         elif meta["solution"]:
             if folder == "lessons":
                 assert not marker_lines(text), f"{where}: markers left in a markdown answer"

@@ -369,3 +369,85 @@ exercise(
         "return schedule(0) * step / warmup_steps",
     ],
 )
+
+
+# --------------------------------------------------------------------------- 05-predict-half-rate
+# The lesson's bowl, written out: gdlab.objectives.ill_conditioned(10.0, angle=0.5) is
+# 0.5 x^T A x with A = R diag(1, 10) R^T, R the rotation by 0.5 radians.
+_C, _S = math.cos(0.5), math.sin(0.5)
+_ROT = np.array([[_C, -_S], [_S, _C]])
+_BOWL_A = _ROT @ np.diag([1.0, 10.0]) @ _ROT.T
+_BOWL_X0 = np.array([2.0, 1.5])
+_BOWL_TOL = 1e-8
+_HALF_RATE = 1.0 / 11.0        # half of the best constant rate 2/(L + mu) = 2/11
+_PREDICTION_RTOL = 0.10        # a prediction, not a measurement: within 10% counts
+
+
+def _steps_to_tol(lr):
+    """Updates plain gradient descent needs from the lesson's start until ||grad|| <= tol."""
+    x, steps = _BOWL_X0.copy(), 0
+    while np.linalg.norm(_BOWL_A @ x) > _BOWL_TOL:
+        x = x - lr * (_BOWL_A @ x)
+        steps += 1
+    return steps
+
+
+def _steps_predicted_from(rho):
+    """What ln(tol / ||g0||) / ln(rho) predicts when one factor rho sets the pace."""
+    g0 = float(np.linalg.norm(_BOWL_A @ _BOWL_X0))
+    return math.log(_BOWL_TOL / g0) / math.log(rho)
+
+
+def _compare_prediction(got, expected, case):
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        return (f"`steps_at_half_rate` must be one number (a count of steps), got "
+                f"{type(got).__name__} {got!r}.")
+    got = float(got)
+    if not math.isfinite(got):
+        return (f"`steps_at_half_rate` is {got}: the run at lr = 1/11 converges (1/11 is far "
+                "below the stability limit 2/L = 0.2), so it needs a finite number of steps.")
+    if abs(got - expected) <= _PREDICTION_RTOL * expected:
+        return None
+    way = ("low: a smaller rate takes smaller steps along the slow direction, so it needs "
+           "MORE of them than the best rate" if got < expected else
+           "high: halving the rate does not cost more than about twice the steps here")
+    return (f"Your prediction {got:g} is more than 10% off the count gradient descent "
+            f"needs; it is too {way}. Compare the per-step factor "
+            "rho = max(|1 - lr mu|, |1 - lr L|) at lr = 2/11 and at lr = 1/11.")
+
+
+exercise(
+    id="05-predict-half-rate", lesson="05",
+    title="Predict the steps at half the best rate",
+    target="steps_at_half_rate", kind="value", points=1, returns="float",
+    reference=lambda: _steps_to_tol(_HALF_RATE), compare=_compare_prediction,
+    mistakes=[
+        Mistake("same count as at the best rate", lambda: _steps_to_tol(2.0 / 11.0),
+                "You predicted about as many steps as at the best rate 2/(L + mu). But the "
+                "slow, flat direction (mu = 1) sets the pace at both rates, and halving the "
+                "rate halves the progress along it: its factor goes from 1 - 2/11 = 9/11 to "
+                "1 - 1/11 = 10/11 per step."),
+        Mistake("half the count", lambda: 0.5 * _steps_to_tol(2.0 / 11.0),
+                "You predicted FEWER steps than at the best rate. A smaller rate takes smaller "
+                "steps, so it needs more of them: about twice as many when the flat direction "
+                "sets the pace."),
+        Mistake("steep direction only",
+                lambda: _steps_predicted_from(abs(1.0 - _HALF_RATE * 10.0)),
+                "You used the factor of the steep direction, |1 - lr L| = 1/11, which is tiny "
+                "at this rate. Every direction has to converge: the slowest one, "
+                "|1 - lr mu| = 10/11, decides how many steps it takes."),
+        Mistake("four times the count", lambda: 4.0 * _steps_to_tol(2.0 / 11.0),
+                "You predicted about four times the steps of the best rate. For small rates "
+                "the count grows like 1/lr (the flat direction's factor is 1 - lr mu), not "
+                "like 1/lr^2: half the rate, about twice the steps."),
+    ],
+    hints=[
+        "Which direction is slowest? Compute rho(lr) = max(|1 - lr mu|, |1 - lr L|) at "
+        "lr = 2/11 and at lr = 1/11 (mu = 1, L = 10).",
+        "The gradient shrinks by rho per step, so the step count is about "
+        "ln(tol / ||g0||) / ln(rho): the ratio of the two counts is "
+        "ln(rho(2/11)) / ln(rho(1/11)). The sweep printed the count near 2/11 (`fewest`).",
+        "steps_at_half_rate = fewest * math.log(9 / 11) / math.log(10 / 11)   # about 2.1 "
+        "times",
+    ],
+)

@@ -1,0 +1,160 @@
+"""Lesson 03's exercises as a table: right answers, written in several styles, pass every
+case; each wrong answer fails with the phrase that names its mistake.
+
+The answers are written from the lesson's task text, independently of
+gdlab/checks/lesson03.py (loops over examples, the pseudo-inverse, math.dist, ...).
+"""
+import math
+
+import numpy as np
+import pytest
+
+from lesson_verdict import right_ids, verdict, wrong_ids
+
+
+# ------------------------------------------------------------------ right answers
+def mse_loop(theta, X, y):
+    total = 0.0
+    for xi, yi in zip(X, y):
+        total += (float(np.dot(xi, theta)) - yi) ** 2
+    return total / len(y)
+
+
+def mse_grad_loop(theta, X, y):
+    g = np.zeros(X.shape[1])
+    for xi, yi in zip(X, y):
+        g += 2 * (xi @ theta - yi) * xi
+    return g / len(y)
+
+
+def descent_with_list(X, y, theta0, lr, n_iters):
+    theta = np.array(theta0, dtype=float)
+    costs = [float(np.mean((X @ theta - y) ** 2))]
+    for _ in range(n_iters):
+        theta = theta - lr * 2 / len(y) * X.T @ (X @ theta - y)
+        costs.append(float(np.mean((X @ theta - y) ** 2)))
+    return theta, np.array(costs)
+
+
+def descent_on_a_copy(X, y, theta0, lr, n_iters):
+    theta = theta0.astype(float).copy()        # in-place updates are safe on the copy
+    costs = np.zeros(n_iters + 1)
+    for k in range(n_iters + 1):
+        r = X @ theta - y
+        costs[k] = r @ r / len(y)
+        if k < n_iters:
+            theta -= lr * (2 / len(y)) * (r @ X)
+    return theta, costs
+
+
+RIGHT = [
+    ("03-mse", "np.mean", {"mse": lambda theta, X, y: float(np.mean((X @ theta - y) ** 2))}),
+    ("03-mse", "loop over examples", {"mse": mse_loop}),
+    ("03-mse", "squared norm", {"mse": lambda theta, X, y: float(
+        np.linalg.norm(X @ theta - y) ** 2 / len(y))}),
+    ("03-mse-grad", "X.T @ r", {"mse_grad": lambda theta, X, y:
+                                2 / len(y) * X.T @ (X @ theta - y)}),
+    ("03-mse-grad", "loop over examples", {"mse_grad": mse_grad_loop}),
+    ("03-mse-grad", "einsum", {"mse_grad": lambda theta, X, y: 2 / X.shape[0] * np.einsum(
+        "ij,i->j", X, np.einsum("ij,j->i", X, theta) - y)}),
+    ("03-gradient-descent", "list of costs", {"gradient_descent": descent_with_list}),
+    ("03-gradient-descent", "in place on a copy", {"gradient_descent": descent_on_a_copy}),
+    ("03-lstsq", "lstsq and norm", {"compare_with_lstsq": lambda X, y, t: (
+        np.linalg.lstsq(X, y, rcond=None)[0],
+        float(np.linalg.norm(t - np.linalg.lstsq(X, y, rcond=None)[0])))}),
+    ("03-lstsq", "pseudo-inverse and math.dist", {"compare_with_lstsq": lambda X, y, t: (
+        np.linalg.pinv(X) @ y, math.dist(t, np.linalg.pinv(X) @ y))}),
+]
+
+
+# ------------------------------------------------------------------ wrong answers
+def _descent(*, coordinatewise=False, lr_power=1, sign=1.0, scale=lambda m: 2.0 / m,
+             first_cost=True, final=True):
+    def gradient_descent(X, y, theta0, lr, n_iters):
+        theta = np.array(theta0, dtype=float)
+        costs = [float(np.mean((X @ theta - y) ** 2))] if first_cost else []
+        for _ in range(n_iters):
+            if coordinatewise:
+                for j in range(theta.size):
+                    theta[j] -= sign * lr ** lr_power * (scale(len(y)) * X.T @ (X @ theta - y))[j]
+            else:
+                theta = theta - sign * lr ** lr_power * scale(len(y)) * X.T @ (X @ theta - y)
+            costs.append(float(np.mean((X @ theta - y) ** 2)))
+        return (theta if final else np.array(theta0, dtype=float)), np.array(costs)
+    return gradient_descent
+
+
+def _descent_in_place(X, y, theta0, lr, n_iters):
+    costs = [float(np.mean((X @ theta0 - y) ** 2))]
+    for _ in range(n_iters):
+        theta0 -= lr * 2 / len(y) * X.T @ (X @ theta0 - y)
+        costs.append(float(np.mean((X @ theta0 - y) ** 2)))
+    return theta0, np.array(costs)
+
+
+def _ls(X, y):
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+WRONG = [
+    ("03-mse", {"mse": lambda t, X, y: float(np.sum((X @ t - y) ** 2))}, "SUM of squared"),
+    ("03-mse", {"mse": lambda t, X, y: float(np.mean(X @ t - y))}, "without squaring"),
+    ("03-mse", {"mse": lambda t, X, y: float(np.mean(np.abs(X @ t - y)))}, "ABSOLUTE"),
+    ("03-mse", {"mse": lambda t, X, y: float(np.mean((X @ t - y) ** 2) / 2)}, "1/(2m)"),
+    ("03-mse", {"mse": lambda t, X, y: float(np.sqrt(np.mean((X @ t - y) ** 2)))}, "RMSE"),
+    ("03-mse", {"mse": lambda t, X, y: float(np.linalg.norm(X @ t - y) / len(y))},
+     "must be squared"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: 2 * X.T @ (X @ t - y)}, "m times too large"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: X.T @ (X @ t - y) / len(y)},
+     "half the expected"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: 2 / len(y) * X.T @ (y - X @ t)},
+     "wrong sign"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: 2 / len(y) * X @ (X @ t - y)},
+     "instead of X.T"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: 2 / X.shape[1] * X.T @ (X @ t - y)},
+     "number of parameters"),
+    ("03-mse-grad", {"mse_grad": lambda t, X, y: (2 / len(y) * X.T @ (X @ t - y))[:, None]},
+     "(a column)"),
+    ("03-gradient-descent", {"gradient_descent": _descent(coordinatewise=True)},
+     "one coordinate at a time"),
+    ("03-gradient-descent", {"gradient_descent": _descent(lr_power=2)}, "applied twice"),
+    ("03-gradient-descent", {"gradient_descent": _descent(sign=-1.0)}, "goes UP"),
+    ("03-gradient-descent", {"gradient_descent": _descent(scale=lambda m: 2.0)},
+     "m times too large"),
+    ("03-gradient-descent", {"gradient_descent": _descent(scale=lambda m: 1.0 / m)},
+     "half the expected size"),
+    ("03-gradient-descent", {"gradient_descent": _descent(first_cost=False)},
+     "costs[0] is the cost at theta0"),
+    ("03-gradient-descent", {"gradient_descent": _descent(final=False)},
+     "not the final one"),
+    ("03-gradient-descent", {"gradient_descent": lambda *a: _descent()(*a)[0]},
+     "must return a tuple (theta, costs)"),
+    ("03-gradient-descent", {"gradient_descent": _descent_in_place}, "in place"),
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: (
+        np.linalg.lstsq(X, y, rcond=None), 0.0)}, "whole result of np.linalg.lstsq"),
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: np.linalg.lstsq(X, y, rcond=None)},
+     "You return 4 things"),
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: (
+        _ls(X, y), float(np.sum((t - _ls(X, y)) ** 2)))}, "SQUARED norm"),
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: (
+        _ls(X, y), float(np.max(np.abs(t - _ls(X, y)))))}, "largest coordinate difference"),
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: (
+        _ls(X, y), float(np.sum(np.abs(t - _ls(X, y)))))}, "sum of absolute differences"),
+    # The normal equations with an inverse: singular on the lesson's rank-deficient data.
+    ("03-lstsq", {"compare_with_lstsq": lambda X, y, t: (
+        np.linalg.inv(X.T @ X) @ X.T @ y,
+        float(np.linalg.norm(t - np.linalg.inv(X.T @ X) @ X.T @ y)))}, "LinAlgError"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, style, namespace", RIGHT, ids=right_ids(RIGHT))
+def test_right_answer_passes(exercise_id, style, namespace, capsys):
+    assert verdict(exercise_id, **namespace) == "PASS"
+    assert capsys.readouterr().out.startswith(f"✔ {exercise_id}: ")
+
+
+@pytest.mark.parametrize("exercise_id, namespace, phrase", WRONG, ids=wrong_ids(WRONG))
+def test_wrong_answer_names_its_mistake(exercise_id, namespace, phrase):
+    message = verdict(exercise_id, **namespace)
+    assert message != "PASS"
+    assert phrase in message, message

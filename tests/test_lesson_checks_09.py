@@ -1,0 +1,141 @@
+"""Lesson 09's exercises as a table: right answers, written in several styles, pass every
+case; each wrong answer fails with the phrase that names its mistake. Below the table: the
+task texts' worked examples, recomputed by hand.
+
+The answers are written from the lesson's task text, independently of
+gdlab/checks/lesson09.py.
+"""
+import numpy as np
+import pytest
+
+import gdlab
+from lesson_verdict import right_ids, verdict, wrong_ids
+
+
+# ------------------------------------------------------------------ right answers
+def early_stopping_by_index(val_losses, patience):
+    best = 0
+    for epoch in range(len(val_losses)):
+        if val_losses[epoch] < val_losses[best]:
+            best = epoch
+        if epoch - best == patience:
+            return best, epoch
+    return best, len(val_losses) - 1
+
+
+def early_stopping(val_losses, patience):
+    best_epoch = 0
+    for e in range(1, len(val_losses)):
+        if val_losses[e] < min(val_losses[:e]):
+            best_epoch = e
+        if e - best_epoch == patience:
+            return best_epoch, e
+    return best_epoch, len(val_losses) - 1
+
+
+def newton_step(x, g, H):
+    return x - np.linalg.solve(H, g)
+
+
+def lr_grid_search_argmin(objective, x0, lrs, steps):
+    losses = []
+    with np.errstate(all="ignore"):
+        for lr in lrs:
+            x = np.array(x0, dtype=float)
+            for _ in range(steps):
+                x = x - lr * objective.grad(x)
+            losses.append(float(objective.f(x)))
+    losses = np.array(losses)
+    finite = np.where(np.isfinite(losses), losses, np.inf)
+    return float(lrs[int(np.argmin(finite))]), losses
+
+
+def lr_grid_search(objective, x0, lrs, steps):
+    finals = np.empty(len(lrs))
+    with np.errstate(all="ignore"):
+        for i, lr in enumerate(lrs):
+            x = np.asarray(x0, dtype=float).copy()
+            for _ in range(steps):
+                x = x - lr * objective.grad(x)
+            finals[i] = objective.f(x)
+    return float(lrs[np.nanargmin(np.where(np.isfinite(finals), finals, np.nan))]), finals
+
+
+RIGHT = [
+    ("09-early-stopping", "index of the best", {"early_stopping": early_stopping_by_index}),
+    ("09-early-stopping", "min of the past", {"early_stopping": early_stopping}),
+    ("09-newton-step", "np.linalg.solve", {"newton_step": newton_step}),
+    ("09-newton-step", "lstsq", {"newton_step": lambda x, g, H: x - np.linalg.lstsq(
+        H, g, rcond=None)[0]}),
+    ("09-lr-grid", "argmin over finite", {"lr_grid_search": lr_grid_search_argmin}),
+    ("09-lr-grid", "nanargmin", {"lr_grid_search": lr_grid_search}),
+]
+
+
+# ------------------------------------------------------------------ wrong answers
+def _grid_lets_nan_win(objective, x0, lrs, steps):
+    # np.argmin returns the first NaN it meets: a diverged run wins the search
+    _, losses = lr_grid_search_argmin(objective, x0, lrs, steps)
+    return float(lrs[int(np.argmin(losses))]), losses
+
+
+def _grid_nan_wins(objective, x0, lrs, steps):
+    _, losses = lr_grid_search(objective, x0, lrs, steps)
+    return float(lrs[np.argmin(losses)]), losses
+
+
+def _grid_returns_index(objective, x0, lrs, steps):
+    best, losses = lr_grid_search(objective, x0, lrs, steps)
+    return int(np.flatnonzero(lrs == best)[0]), losses
+
+
+def _early_stop_late(val_losses, patience):
+    best, stop = early_stopping(val_losses, patience)
+    return best, min(stop + 1, len(val_losses) - 1)
+
+
+def _early_stop_against_previous(val_losses, patience):
+    best, best_epoch, bad, prev = np.inf, 0, 0, np.inf
+    for e, v in enumerate(val_losses):
+        bad = 0 if v < prev else bad + 1          # compared with the previous epoch
+        if v < best:
+            best, best_epoch = v, e
+        prev = v
+        if bad >= patience:
+            return best_epoch, e
+    return best_epoch, len(val_losses) - 1
+
+
+WRONG = [
+    ("09-early-stopping", {"early_stopping": lambda v, p: (int(np.argmin(v)), len(v) - 1)},
+     "never stops early"),
+    ("09-early-stopping", {"early_stopping": _early_stop_late}, "too late"),
+    ("09-early-stopping", {"early_stopping": _early_stop_against_previous}, "PREVIOUS epoch"),
+    ("09-newton-step", {"newton_step": lambda x, g, H: x - H @ g}, "solve"),
+    ("09-newton-step", {"newton_step": lambda x, g, H: x - g / np.diag(H)}, "diagonal"),
+    ("09-lr-grid", {"lr_grid_search": _grid_lets_nan_win}, "nan"),
+    ("09-lr-grid", {"lr_grid_search": _grid_nan_wins}, "nan"),
+    ("09-lr-grid", {"lr_grid_search": _grid_returns_index}, "index"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, style, namespace", RIGHT, ids=right_ids(RIGHT))
+def test_right_answer_passes(exercise_id, style, namespace, capsys):
+    assert verdict(exercise_id, **namespace) == "PASS"
+    assert capsys.readouterr().out.startswith(f"✔ {exercise_id}: ")
+
+
+@pytest.mark.parametrize("exercise_id, namespace, phrase", WRONG, ids=wrong_ids(WRONG))
+def test_wrong_answer_names_its_mistake(exercise_id, namespace, phrase):
+    message = verdict(exercise_id, **namespace)
+    assert message != "PASS"
+    assert phrase in message, message
+
+
+def test_task_examples_hold_for_the_right_answers():
+    assert early_stopping(np.array([5.0, 4.0, 3.0, 2.5, 3.5, 3.2, 2.9, 3.0]), 2) == (3, 5)
+    assert np.allclose(newton_step(np.array([1.0, 2.0]), np.array([2.0, 3.0]),
+                                   np.diag([2.0, 3.0])), [0.0, 1.0])
+    best, losses = lr_grid_search(gdlab.objectives.ill_conditioned(10), np.array([1.0, 1.0]),
+                                  np.array([0.001, 0.01, 0.1, 0.5]), 30)
+    assert best == 0.1 and (not np.isfinite(losses[-1]) or losses[-1] > 1e30)
