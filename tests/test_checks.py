@@ -8,8 +8,8 @@ import pytest
 
 import checks_example_exercises as examples  # noqa: F401  (registers lesson "97")
 from gdlab.checks import (Case, ExerciseFailed, Mistake, NotAttempted, PartlyRight, check,
-                          decode_probe, evaluate, exercise, exercises, explain_array_mismatch, get_exercise,
-                          hint, probe, progress, reset_session)
+                          decode_probe, evaluate, exercise, exercises, explain_array_mismatch,
+                          get_exercise, hint, probe, progress, reset_session)
 from gdlab.checks.encode import Opaque, decode, encode
 from gdlab.checks.registry import available_lessons
 
