@@ -61,7 +61,10 @@ class PartlyRight:
         printer.text(repr(float(self)))
 
     def _repr_html_(self):
-        return ("<pre style='white-space:pre-wrap;margin:0;padding:4px 8px;"
+        # Monospace and whole words, like the text of a failed check (notebook themes
+        # set other fonts and break-all for <pre> in outputs).
+        return ("<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+                "font-family:var(--jp-code-font-family,monospace);margin:0;padding:4px 8px;"
                 f"border-left:4px solid {_STATUS_COLOUR['failed']}'>"
                 f"{html.escape(self.message)}</pre>")
 
