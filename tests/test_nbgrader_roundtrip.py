@@ -91,6 +91,9 @@ ANSWERS = {
     },
 }
 # The tampering: the first check cell deleted, the second commented out (both answers wrong).
+# nbgrader's validate compares checksums of the cells that are there, so it reports the
+# edited one and cannot see the deleted one (with nbgrader's own release too); both graders
+# still give 0 for both exercises, since they run the released check, not the learner's.
 TAMPERED = {"ps00": ("00-mean", "00-points"), "ps02": ("02-quadratic-grad",
                                                          "02-numerical-grad")}
 # What each submission must earn, worked out from the cases in gdlab/checks/lesson00.py and
