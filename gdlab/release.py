@@ -12,7 +12,12 @@ notebook with
   ``editable = false``, ``deletable = false``, and tagged ``raises-exception`` so that
   running the unsolved lesson top to bottom (nbval) expects their failure; so is a
   solution cell whose stub stands at the top level (the capstone's experiment cells),
-  since its ``raise NotImplementedError()`` runs when the cell does.
+  since its ``raise NotImplementedError()`` runs when the cell does;
+* solution cells not deletable (``deletable = false``), as nbgrader's release makes them;
+* every nbgrader cell that is graded, a solution or locked given the ``checksum`` and
+  ``cell_type`` that nbgrader's ``generate_assignment`` writes (:func:`nbgrader_checksum`),
+  so that nbgrader's Validate in the learner's notebook server reports an edited check
+  cell, and its autograder gives 0 to a graded answer that was left as the stub.
 
 Everything else is kept as it is. The output is a pure function of the input, written in
 the layout nbformat writes (sorted keys, one-space indent, sources split into lines), so
@@ -33,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["ReleaseError", "ReleaseReport", "release", "release_notebook", "render_lesson",
-           "BEGIN", "END", "CODE_STUB", "ANSWER_STUB", "CHECK_TAG"]
+           "nbgrader_checksum", "BEGIN", "END", "CODE_STUB", "ANSWER_STUB", "CHECK_TAG"]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -79,6 +84,34 @@ def _where(name, index, cell):
 def _nbgrader(cell):
     meta = cell.get("metadata", {}).get("nbgrader")
     return meta if isinstance(meta, dict) else None
+
+
+def _nbgrader_locked(meta):
+    # nbgrader's rule: a solution cell is never locked, a graded one always is.
+    return not meta.get("solution", False) and bool(
+        meta.get("grade", False) or meta.get("locked", False))
+
+
+def nbgrader_checksum(cell):
+    """The checksum nbgrader (``nbgrader.utils.compute_checksum``, schema 3) computes for
+    an nbgrader cell: the MD5 hex digest of its source, cell type, the words True/False
+    for graded, solution and locked, its grade_id and, for graded cells, its points as
+    a float. Written here so that releasing needs no nbgrader (a test compares the two)."""
+    meta = _nbgrader(cell)
+    if meta is None:
+        raise ValueError("nbgrader_checksum needs a cell with metadata.nbgrader, got one "
+                         f"with metadata keys {sorted(cell.get('metadata', {}))}")
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(source)
+    graded = bool(meta.get("grade", False))
+    md5 = hashlib.md5()
+    for part in (source, cell["cell_type"], str(graded), str(bool(meta.get("solution", False))),
+                 str(_nbgrader_locked(meta)), meta["grade_id"]):
+        md5.update(part.encode("utf-8"))
+    if graded:
+        md5.update(str(float(meta["points"])).encode("utf-8"))
+    return md5.hexdigest()
 
 
 def _is_marker(line, marker):
@@ -178,6 +211,9 @@ def release_notebook(nb, name="notebook"):
                 if n == 0:
                     source = ANSWER_STUB  # nbgrader replaces an unmarked answer entirely
             cell.source = source
+            # As nbgrader's generate_assignment does: an answer cell can be edited, not
+            # deleted (the grader and nbgrader both look answers up by grade_id).
+            cell.metadata["deletable"] = False
         elif any(_is_marker(line, m) for line in source.split("\n") for m in (BEGIN, END)):
             raise ReleaseError(f"{where}: solution markers in a cell that is not an nbgrader "
                                "solution cell (set metadata.nbgrader.solution = true)")
@@ -191,6 +227,10 @@ def release_notebook(nb, name="notebook"):
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
             _tag(cell, CHECK_TAG)
+        if meta is not None and (meta.get("grade") or meta.get("solution")
+                                 or _nbgrader_locked(meta)):
+            meta["checksum"] = nbgrader_checksum(cell)
+            meta["cell_type"] = cell.cell_type
     for key in _RUNTIME_NOTEBOOK_METADATA:
         nb.metadata.pop(key, None)
     return nb

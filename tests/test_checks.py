@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import checks_example_exercises as examples  # noqa: F401  (registers lesson "97")
-from gdlab.checks import (Case, ExerciseFailed, Mistake, NotAttempted, check, decode_probe,
-                          evaluate, exercise, exercises, explain_array_mismatch, get_exercise,
-                          hint, probe, progress, reset_session)
+from gdlab.checks import (Case, ExerciseFailed, Mistake, NotAttempted, PartlyRight, check,
+                          decode_probe, evaluate, exercise, exercises, explain_array_mismatch,
+                          get_exercise, hint, probe, progress, reset_session)
 from gdlab.checks.encode import Opaque, decode, encode
 from gdlab.checks.registry import available_lessons
 
@@ -22,10 +22,15 @@ def fresh_session():
 
 
 def failure(exercise_id, **namespace):
-    """The exception check() raises for this namespace (the test fails if it passes)."""
-    with pytest.raises(ExerciseFailed) as info:
-        check(exercise_id, namespace)
-    return info.value
+    """What check() gives for an answer that is not right: the exception it raises (no
+    points) or the PartlyRight it returns (some points). The test fails if it passes."""
+    try:
+        value = check(exercise_id, namespace)
+    except ExerciseFailed as err:
+        assert err.result.points == 0, f"raised for {err.result.points} points"
+        return err
+    assert isinstance(value, PartlyRight), f"{exercise_id} passed with {namespace}"
+    return value
 
 
 def good_dfdx(x):
@@ -90,14 +95,49 @@ def test_traceback_shows_only_the_friendly_message():
     assert isinstance(err, AssertionError)  # a failing test cell for nbgrader
 
 
-def test_partial_credit_counts_passing_cases():
+def half_right_dfdx(x):
     # Right for scalars, wrong (sign) for arrays: cases 0 and 1 pass, 3 of 5 fail.
-    def dfdx(x):
-        return 6 * x - 2 if np.ndim(x) == 0 else -(6 * x - 2)
-    err = failure("97-derivative", dfdx=dfdx)
+    return 6 * x - 2 if np.ndim(x) == 0 else -(6 * x - 2)
+
+
+def test_partial_credit_counts_passing_cases():
+    err = failure("97-derivative", dfdx=half_right_dfdx)
     assert err.result.passed_cases == 2 and err.result.n_cases == 5
     assert err.result.points == pytest.approx(round(2 * 2 / 5, 2))
     assert "2 of 5 cases pass (0.8 of 2 points)" in str(err)
+
+
+def test_partly_right_returns_its_points_for_nbgrader_and_shows_the_message():
+    # nbgrader scores a grade cell by its output: an error is 0 points, an execute_result
+    # whose text/plain float() accepts is that many points, anything else full points.
+    from IPython.core.formatters import DisplayFormatter
+    value = check("97-derivative", {"dfdx": half_right_dfdx})
+    assert isinstance(value, PartlyRight) and not isinstance(value, BaseException)
+    data, _ = DisplayFormatter().format(value)
+    assert float(data["text/plain"]) == 0.8
+    assert "2 of 5 cases pass (0.8 of 2 points)" in data["text/html"]
+    assert "wrong sign" in data["text/html"]
+    assert "<pre" in data["text/html"] and "&lt;" not in str(value)
+    assert float(value) == 0.8 and "0.8/2" in repr(value)
+
+
+def test_partly_right_message_is_escaped_in_html():
+    def dfdx(x):
+        if np.ndim(x):
+            raise ValueError("<b>arrays</b> are not supported")
+        return 6 * x - 2
+    value = check("97-derivative", {"dfdx": dfdx})
+    assert isinstance(value, PartlyRight) and "<b>arrays</b>" in str(value)
+    html = value._repr_html_()
+    assert "&lt;b&gt;arrays&lt;/b&gt;" in html and "<b>" not in html
+
+
+def test_no_points_raise_and_every_status_reaches_progress():
+    failure("97-derivative", dfdx=lambda x: -(6 * x - 2))          # raises: 0 points
+    assert check("97-derivative", {"dfdx": half_right_dfdx}) is not None
+    rows = {r.exercise_id: r for r in progress("97").rows}
+    assert rows["97-derivative"].status == "failed"
+    assert rows["97-derivative"].points == 0.8
 
 
 # ------------------------------------------------------------------ generic mistakes

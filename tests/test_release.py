@@ -94,7 +94,12 @@ def test_lesson_content(course):
     # Everything else is untouched.
     assert text == source.cells[0]
     assert plain.source == "print(1 + 1)" and plain.metadata == {"tags": ["keep-me"]}
-    assert solution.metadata == source.cells[2].metadata
+    # The answer cell keeps its metadata, plus what nbgrader's release adds: not
+    # deletable, and its checksum (of the stub, so nbgrader sees an unanswered cell).
+    assert solution.metadata == {**source.cells[2].metadata, "deletable": False,
+                                 "nbgrader": {**source.cells[2].metadata["nbgrader"],
+                                              "checksum": solution.metadata["nbgrader"]["checksum"],
+                                              "cell_type": "code"}}
     assert lesson.metadata == source.metadata
     assert [c.get("id") for c in lesson.cells] == [c.get("id") for c in source.cells]
 
@@ -232,3 +237,43 @@ def test_lessons_are_written_exactly_as_nbformat_writes_them(course):
     for sol in solutions:
         text = render_lesson(sol)
         assert text == nbformat.writes(nbformat.reads(text, as_version=4)) + "\n", sol.name
+
+
+def md5_of(*parts):
+    import hashlib
+    return hashlib.md5("".join(parts).encode("utf-8")).hexdigest()
+
+
+def test_lessons_carry_nbgraders_checksums(course):
+    # nbgrader's recipe (nbgrader.utils.compute_checksum), written out by hand: MD5 of the
+    # source, the cell type, graded/solution/locked as True/False, the grade_id and, for a
+    # graded cell, float(points). tests/test_nbgrader_roundtrip.py compares with nbgrader.
+    release(course / "solutions", course / "lessons")
+    lesson = nbformat.read(course / "lessons" / "97_demo.ipynb", as_version=4)
+    text, plain, solution, check_cell, answer, two = lesson.cells
+    assert check_cell.metadata["nbgrader"]["checksum"] == md5_of(
+        'check("97-derivative")', "code", "True", "False", "True", "97-derivative", "2.0")
+    assert solution.metadata["nbgrader"]["checksum"] == md5_of(
+        STUB_SOURCE, "code", "False", "True", "False", "97-derivative-solution")
+    assert answer.metadata["nbgrader"]["checksum"] == md5_of(
+        "YOUR ANSWER HERE", "markdown", "False", "True", "False", "97-why")
+    assert [c.metadata["nbgrader"]["cell_type"] for c in (solution, check_cell, answer)] \
+        == ["code", "code", "markdown"]
+    assert "nbgrader" not in plain.metadata and "nbgrader" not in text.metadata
+    assert solution.metadata["deletable"] is False and "editable" not in solution.metadata
+
+
+def test_checksum_changes_with_everything_nbgrader_protects():
+    from gdlab.release import nbgrader_checksum
+    cell = {"cell_type": "code", "source": 'check("97-derivative")', "metadata": nbg(
+        "97-derivative", grade=True, locked=True, points=2)}
+    base = nbgrader_checksum(cell)
+    assert nbgrader_checksum({**cell, "source": ['check(', '"97-derivative")']}) == base
+    edits = [{**cell, "source": '# check("97-derivative")'},
+             {**cell, "cell_type": "markdown"},
+             {**cell, "metadata": nbg("97-derivative", grade=True, points=1)},
+             {**cell, "metadata": nbg("97-other", grade=True, points=2)},
+             {**cell, "metadata": nbg("97-derivative", grade=False, locked=True)}]
+    assert len({base} | {nbgrader_checksum(c) for c in edits}) == len(edits) + 1
+    with pytest.raises(ValueError, match="metadata.nbgrader"):
+        nbgrader_checksum({"cell_type": "code", "source": "", "metadata": {"tags": []}})

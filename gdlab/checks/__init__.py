@@ -6,7 +6,7 @@ The batch grader uses the same judging code: ``probe`` (kernel side, JSON out) a
 ``decode_probe`` + ``evaluate`` (judge side).
 """
 from gdlab.checks.core import (Case, Exercise, ExerciseFailed, Mistake, NotAttempted,
-                               Outcome, Progress, Ref, Result, check, decode_probe,
+                               Outcome, PartlyRight, Progress, Ref, Result, check, decode_probe,
                                evaluate, exercise, exercises,
                                explain_array_mismatch, get_exercise, hint, probe, progress,
                                reset_session, run_cases)
@@ -14,6 +14,7 @@ from gdlab.checks.core import (Case, Exercise, ExerciseFailed, Mistake, NotAttem
 # encode/decode are not re-exported: `gdlab.checks.encode` must stay the module.
 
 __all__ = ["check", "hint", "progress", "exercise", "Case", "Ref", "Mistake", "Exercise",
-           "get_exercise", "exercises", "ExerciseFailed", "NotAttempted", "Result",
+           "get_exercise", "exercises", "ExerciseFailed", "NotAttempted", "PartlyRight",
+           "Result",
            "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
            "explain_array_mismatch", "Progress", "reset_session"]

@@ -14,12 +14,14 @@ from gdlab.checks.compare import as_float_array, diagnose, explain_array_mismatc
 from gdlab.checks.encode import decode, encode
 from gdlab.checks.judge import (NOT_ATTEMPTED, PASSED, Outcome, Result, decode_probe,
                                 evaluate, probe, run_cases)
-from gdlab.checks.feedback import ExerciseFailed, NotAttempted, Progress, ProgressRow
+from gdlab.checks.feedback import (ExerciseFailed, NotAttempted, PartlyRight, Progress,
+                                   ProgressRow)
 from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, exercise, exercises,
                                    get_exercise, normalize_lesson)
 
 __all__ = ["exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
            "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",
+           "PartlyRight",
            "Result", "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
            "explain_array_mismatch", "as_float_array", "diagnose", "encode", "decode",
            "Progress"]
@@ -41,9 +43,13 @@ def check(exercise_id, namespace=None):
     """Check the learner's answer to one exercise.
 
     The target (e.g. the function ``dfdx``) is looked up in the caller's globals (the
-    notebook's namespace) unless ``namespace`` is given. Prints one ✔ line on success;
-    raises :class:`NotAttempted` for an untouched stub and :class:`ExerciseFailed`
-    (with a message that explains the mistake) otherwise.
+    notebook's namespace) unless ``namespace`` is given.
+
+    * all cases pass: prints one ✔ line and returns None (nbgrader: full points);
+    * some cases pass: returns a :class:`PartlyRight` that shows the message explaining the
+      mistake and whose plain text is the points earned (nbgrader: that partial credit);
+    * untouched stub: raises :class:`NotAttempted`; no points: raises
+      :class:`ExerciseFailed` with the message (nbgrader: an error, 0 points).
     """
     ex = get_exercise(exercise_id)
     if namespace is None:
@@ -58,6 +64,8 @@ def check(exercise_id, namespace=None):
         return None
     if result.status == NOT_ATTEMPTED:
         raise NotAttempted(result.message, result)
+    if result.points > 0:
+        return PartlyRight(result.message, result)
     raise ExerciseFailed(result.message, result)
 
 

@@ -1,12 +1,19 @@
-"""What the learner sees: the failure exceptions and the progress table.
+"""What the learner sees: the failure exceptions, the partly-right verdict and the progress
+table.
 
 The exceptions define ``_render_traceback_``: IPython calls it instead of formatting a
 traceback, so a failed check shows only the friendly message, while the cell still ends
-in an error (which is what nbgrader counts as a failed test cell).
+in an error (which is what nbgrader counts as a failed test cell: 0 points).
+
+A partly right answer is not an error: ``check()`` returns a :class:`PartlyRight`, whose
+plain-text form is the points alone (nbgrader's autograder reads a grade cell's
+``execute_result`` text/plain as partial credit when ``float()`` accepts it) and whose HTML
+form is the learner's message (what JupyterLab, Colab, VS Code and nbgrader's feedback
+pages show, since they prefer HTML to plain text).
 """
 import html
 
-__all__ = ["ExerciseFailed", "NotAttempted", "Progress", "ProgressRow"]
+__all__ = ["ExerciseFailed", "NotAttempted", "PartlyRight", "Progress", "ProgressRow"]
 
 
 class ExerciseFailed(AssertionError):
@@ -26,6 +33,40 @@ class ExerciseFailed(AssertionError):
 
 class NotAttempted(ExerciseFailed):
     """The exercise still holds the stub (or its name is not defined yet)."""
+
+
+class PartlyRight:
+    """check()'s value for an answer that passes some cases: ``str()`` is the message,
+    ``result`` the Result, ``float()`` the points earned."""
+
+    def __init__(self, message, result):
+        if not 0 < result.points <= result.max_points:
+            raise ValueError(f"PartlyRight needs 0 < points <= {result.max_points:g} "
+                             f"(the exercise's maximum), got {result.points!r}")
+        self.message = message
+        self.result = result
+
+    def __str__(self):
+        return self.message
+
+    def __float__(self):
+        return float(self.result.points)
+
+    def __repr__(self):
+        return (f"PartlyRight({self.result.exercise_id!r}, points={self.result.points:g}/"
+                f"{self.result.max_points:g})")
+
+    def _repr_pretty_(self, printer, cycle):
+        # IPython's text/plain: only the number, in the form nbgrader's float() parses.
+        printer.text(repr(float(self)))
+
+    def _repr_html_(self):
+        # Monospace and whole words, like the text of a failed check (notebook themes
+        # set other fonts and break-all for <pre> in outputs).
+        return ("<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+                "font-family:var(--jp-code-font-family,monospace);margin:0;padding:4px 8px;"
+                f"border-left:4px solid {_STATUS_COLOUR['failed']}'>"
+                f"{html.escape(self.message)}</pre>")
 
 
 class ProgressRow:
