@@ -517,3 +517,37 @@ def test_no_sandbox_grades_with_a_warning_and_every_row_says_so(course, capsys):
     assert json.loads((root / "out" / "grades.json").read_text())[
         "submissions"][0]["sandbox"] == "none"
     assert "WITHOUT a sandbox" in capsys.readouterr().err
+
+
+def test_a_python_environment_under_tmp_is_visible_to_the_dropped_kernel(tmp_path):
+    # Found by CI on a checkout under /tmp: every grading test failed with "bubblewrap could
+    # not start a sandbox here (ModuleNotFoundError: No module named 'ipykernel')", because
+    # the folders bwrap made in the sandbox's fresh /tmp to hold /tmp/ci1/.venv were 0700,
+    # and the kernel had dropped root.
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from grading_gallery.sandbox import require_sandbox
+    box = require_sandbox()
+    env = Path(tempfile.mkdtemp(prefix="env-under-tmp-", dir="/tmp"))
+    conn = Path(tempfile.mkdtemp(prefix="conn-", dir="/tmp"))
+    try:
+        site = env / "deep" / "site-packages"
+        site.mkdir(parents=True)
+        (site / "probe_module_under_tmp.py").write_text("VALUE = 42\n")
+        for d in (env, env / "deep", site):
+            d.chmod(0o755)
+        (site / "probe_module_under_tmp.py").chmod(0o644)
+        box.prefixes = [*box.prefixes, str(site)]
+        drop = ("import os; os.setgroups([]); os.setgid(65534); os.setuid(64999); "
+                if os.geteuid() == 0 else "")
+        code = (drop + f"import sys; sys.path.insert(0, {str(site)!r}); "
+                "import probe_module_under_tmp as m; print(m.VALUE)")
+        done = subprocess.run(box.command(str(conn), [box.python, "-c", code]),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "42"
+    finally:
+        shutil.rmtree(env, ignore_errors=True)
+        shutil.rmtree(conn, ignore_errors=True)

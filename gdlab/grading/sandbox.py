@@ -131,7 +131,11 @@ class Sandbox:
         args = []
         for root in roots:
             for parent in _ancestors(root):
-                if parent not in made and not parent.startswith(("/usr/", "/tmp/")) \
+                # Folders under /tmp too: the sandbox's /tmp is a fresh tmpfs, and a mount
+                # point bwrap makes there itself is private (0700), so a kernel that has
+                # dropped root could not reach a Python environment that lives under /tmp
+                # (a CI checkout's .venv: "No module named 'ipykernel'").
+                if parent not in made and not parent.startswith("/usr/") \
                         and parent not in ("/usr", "/tmp"):
                     args += ["--perms", "0755", "--dir", parent]
                     made.add(parent)
