@@ -79,6 +79,11 @@ ANSWERS = {
                 step[i] = h
                 grad[i] = (f(x + step) - f(x - step)) / (2 * h)
             return grad"""), "    "),
+        "02-wrong-coords": "    a = np.asarray(grad(x), dtype=float)\n"
+                           "    n = numerical_gradient(f, x)\n"
+                           "    with np.errstate(invalid='ignore'):\n"
+                           "        rel = np.abs(a - n) / (np.abs(a) + np.abs(n))\n"
+                           "    return [int(i) for i in np.flatnonzero(rel > tol)]",
         # a = 1 written in: right only where the case uses a = 1.
         "02-rosenbrock-grad": "    x, y = p\n    r = y - x ** 2\n"
                               "    return np.array([-2 * (1 - x) - 4 * b * x * r, 2 * b * r])",
@@ -104,11 +109,11 @@ EXPECTED = {
     ("ps00", "bob"): {"00-mean": 1.0, "00-points": 1.0, "00-step": 0.75},
     ("ps00", "tam"): {"00-mean": 0.0, "00-points": 0.0, "00-step": 1.0},
     ("ps02", "ann"): {"02-quadratic-grad": 1.67, "02-numerical-grad": 2.4,
-                      "02-rosenbrock-grad": 0.0},
+                      "02-wrong-coords": 0.0, "02-rosenbrock-grad": 0.0},
     ("ps02", "bob"): {"02-quadratic-grad": 2.0, "02-numerical-grad": 3.0,
-                      "02-rosenbrock-grad": 0.43},
+                      "02-wrong-coords": 2.0, "02-rosenbrock-grad": 0.43},
     ("ps02", "tam"): {"02-quadratic-grad": 0.0, "02-numerical-grad": 0.0,
-                      "02-rosenbrock-grad": 3.0},
+                      "02-wrong-coords": 0.0, "02-rosenbrock-grad": 3.0},
 }
 
 # Runs in nbgrader's venv: nbgrader's checksum of every nbgrader cell, and the points of
