@@ -17,6 +17,10 @@ from gdlab.optim import SGD
 from gdlab.train import fit, minimize
 from notebook_cells import run_cells
 
+# Each test recomputes a lesson's experiment (seconds each): part of the full suite, not
+# of the quick loop (CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 
 def quietly(fn, *args, **kwargs):
     # diverging runs warn on purpose in several experiments; the tests check .diverged

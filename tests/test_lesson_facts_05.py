@@ -14,6 +14,10 @@ from gdlab import schedules
 from gdlab.optim import SGD
 from gdlab.train import fit, minimize
 
+# Each test recomputes a lesson's experiment (seconds each): part of the full suite, not
+# of the quick loop (CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 BOWL = gdlab.objectives.ill_conditioned(10.0, angle=0.5)
 X0 = np.array([2.0, 1.5])
 L, MU = BOWL.smoothness, BOWL.strong_convexity

@@ -13,6 +13,10 @@ import pytest
 import gdlab
 from gdlab.checks import get_exercise, lesson07
 
+# Each test recomputes a lesson's experiment (seconds each): part of the full suite, not
+# of the quick loop (CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 X0 = np.array([-2.5, 1.5])   # the lesson's start point on its quadratic bowls
 
 

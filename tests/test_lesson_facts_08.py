@@ -19,6 +19,10 @@ import gdlab
 from gdlab import data, models, optim, schedules
 from gdlab.train import fit
 
+# Each test recomputes a lesson's experiment (seconds each): part of the full suite, not
+# of the quick loop (CONTRIBUTING.md).
+pytestmark = pytest.mark.slow
+
 LESSON = Path(__file__).resolve().parents[1] / "solutions" / "08_applications.ipynb"
 
 

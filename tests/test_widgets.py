@@ -635,6 +635,7 @@ ALL = {
 }
 
 
+@pytest.mark.slow   # 1-2 s per dashboard: the full suite's, not the quick loop's
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_every_dashboard_builds_redraws_and_has_a_static_figure(name):
     import ipywidgets
