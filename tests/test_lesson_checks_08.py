@@ -54,6 +54,8 @@ def _sig(z):
 
 
 RIGHT = [
+    ("08-read-adam-sgd", "the letter", {"adam_vs_sgd_conclusion": lambda: "C"}),
+    ("08-read-adam-sgd", "lower case with spaces", {"adam_vs_sgd_conclusion": lambda: " c"}),
     ("08-logistic-grad", "loop over examples", {"logistic_grad": logistic_grad}),
     ("08-logistic-grad", "matrix form", {"logistic_grad": lambda t, X, y:
                                          X.T @ (_sig(X @ t) - y) / len(y)}),
@@ -80,6 +82,10 @@ def _mf_fresh(u, v, r, lr, reg):
 
 
 WRONG = [
+    ("08-read-adam-sgd", {"adam_vs_sgd_conclusion": lambda: "A"}, "cannot be told from the split"),
+    ("08-read-adam-sgd", {"adam_vs_sgd_conclusion": lambda: "b"}, "Agreeing with a paper"),
+    ("08-read-adam-sgd", {"adam_vs_sgd_conclusion": lambda: "D"}, "LOWER than"),
+    ("08-read-adam-sgd", {"adam_vs_sgd_conclusion": lambda: "C and A"}, "one of the letters"),
     ("08-logistic-grad", {"logistic_grad": lambda t, X, y: X.T @ (X @ t - y) / len(y)},
      "Pass the scores through the sigmoid"),
     ("08-logistic-grad", {"logistic_grad": lambda t, X, y: X.T @ (y - _sig(X @ t)) / len(y)},

@@ -345,3 +345,49 @@ exercise(
         "m = dZ.shape[0]\nreturn A_prev.T @ dZ / m, dZ.sum(axis=0) / m, dZ @ W.T",
     ],
 )
+
+
+# --------------------------------------------------------------------------- 08-read-adam-sgd
+# The learner reads the Adam vs SGD + momentum printout and picks the conclusion it
+# supports. Each wrong letter is a reading the printed numbers refute.
+_READING_RIGHT = "C"
+_READING_WRONG = {
+    "A": "A is not supported. Adam's mean test accuracy is higher by 0.0028, which is 0.4 of "
+         "one test example per repetition (142 test examples each); the printed per-split "
+         "differences are 0, 0, 0, -1, -1 errors, and the accuracy varies by about 0.01 "
+         "between repetitions. A difference this small cannot be told from the split.",
+    "B": "B is not supported. Nothing in the printout favours SGD + momentum: it never made "
+         "fewer test errors than Adam in any repetition. Agreeing with a paper is not "
+         "evidence; the experiment shows no difference either way.",
+    "D": "D is refuted by the printout: Adam's mean training accuracy (0.9912) is LOWER than "
+         "SGD + momentum's (0.9930), and both fit within about one percentage point of their "
+         "test accuracy, so neither overfits noticeably.",
+}
+
+
+def _judge_reading(got, expected, case):
+    if not isinstance(got, str) or got.strip().upper() not in ("A", "B", "C", "D"):
+        return (f"adam_vs_sgd_conclusion() must return one of the letters 'A', 'B', 'C' or "
+                f"'D', but it returned {got!r}.")
+    return None if got.strip().upper() == expected else \
+        f"{got.strip().upper()} is not the conclusion the printout supports."
+
+
+exercise(
+    id="08-read-adam-sgd", lesson="08", title="What the Adam vs SGD experiment shows",
+    target="adam_vs_sgd_conclusion", kind="function", points=1,
+    cases=[Case()], reference=lambda: _READING_RIGHT, returns="any", compare=_judge_reading,
+    hidden=None,
+    mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
+              for letter, message in _READING_WRONG.items()],
+    hints=[
+        "Compare the size of the difference with the size of the noise: how many test "
+        "examples apart are the two optimisers in each repetition, and how much does the "
+        "accuracy move from one repetition to the next?",
+        "One test example is 1/142 = 0.007 of accuracy. The per-split differences are at "
+        "most one example, and the spread between repetitions is about 0.01. Which option "
+        "says what such numbers can support?",
+        "The differences are within the noise, in either direction: that is option C. "
+        "return \"C\"",
+    ],
+)
