@@ -58,6 +58,10 @@ _CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing
                  "always rescaling shows only there")
 _NO_BATCHES = "case 0 has batch_size None: one update per epoch, so nothing is left over"
 ALLOWED_PASSES = {
+    ("03-gd-limit", "start ignored"): ({4}, "case 4 has full column rank: the null space is "
+                                       "{0} and every start ends at X^+ y (it is there to "
+                                       "catch answers that keep a start nothing of which "
+                                       "survives)"),
     ("02-wrong-coords", "absolute error"): ({0, 1, 3, 4}, "at unit scale the numerical "
                                             "error (~1e-10) and the bugs (~1) fall on the "
                                             "same sides of tol, absolute or relative; cases "

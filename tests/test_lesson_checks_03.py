@@ -47,7 +47,22 @@ def descent_on_a_copy(X, y, theta0, lr, n_iters):
     return theta, costs
 
 
+def gd_limit_by_svd(X, y, theta_start):
+    # null-space basis from the SVD: the right singular vectors of the zero singular values
+    U, sv, Vt = np.linalg.svd(X)
+    rank = int(np.sum(sv > sv.max() * max(X.shape) * np.finfo(float).eps))
+    N = Vt[rank:].T
+    return np.linalg.lstsq(X, y, rcond=None)[0] + N @ (N.T @ theta_start)
+
+
+def gd_limit_by_projection(X, y, theta_start):
+    P = np.linalg.pinv(X)
+    return P @ y + (np.eye(X.shape[1]) - P @ X) @ theta_start
+
+
 RIGHT = [
+    ("03-gd-limit", "null-space basis from the SVD", {"gd_limit": gd_limit_by_svd}),
+    ("03-gd-limit", "projection matrix", {"gd_limit": gd_limit_by_projection}),
     ("03-mse", "np.mean", {"mse": lambda theta, X, y: float(np.mean((X @ theta - y) ** 2))}),
     ("03-mse", "loop over examples", {"mse": mse_loop}),
     ("03-mse", "squared norm", {"mse": lambda theta, X, y: float(
@@ -97,6 +112,11 @@ def _ls(X, y):
 
 
 WRONG = [
+    ("03-gd-limit", {"gd_limit": lambda X, y, t: np.linalg.pinv(X) @ y}, "whatever the start"),
+    ("03-gd-limit", {"gd_limit": lambda X, y, t: np.linalg.pinv(X) @ y + t},
+     "whole start"),
+    ("03-gd-limit", {"gd_limit": lambda X, y, t: np.linalg.pinv(X) @ (y + X @ t)},
+     "row-space part"),
     ("03-mse", {"mse": lambda t, X, y: float(np.sum((X @ t - y) ** 2))}, "SUM of squared"),
     ("03-mse", {"mse": lambda t, X, y: float(np.mean(X @ t - y))}, "without squaring"),
     ("03-mse", {"mse": lambda t, X, y: float(np.mean(np.abs(X @ t - y)))}, "ABSOLUTE"),
@@ -158,3 +178,18 @@ def test_wrong_answer_names_its_mistake(exercise_id, namespace, phrase):
     message = verdict(exercise_id, **namespace)
     assert message != "PASS"
     assert phrase in message, message
+
+
+def test_gd_limit_is_where_descent_really_ends():
+    """The key of 03-gd-limit is checked against descent itself: gdlab.fit, run to
+    convergence from each case's start, ends where the reference says (to 1e-9)."""
+    import gdlab
+    from gdlab.checks import get_exercise
+    ex = get_exercise("03-gd-limit")
+    model = gdlab.models.LinearRegression()
+    for case in ex.make_cases() + ex.hidden_cases(7):
+        (X, y, start), _ = case.resolved()
+        L = np.linalg.eigvalsh(2 * X.T @ X / len(y))[-1]
+        run = gdlab.train.fit(model, X, y, gdlab.optim.SGD(lr=1.0 / L), batch_size=None,
+                              epochs=20000, params0=start.copy(), record_path=False)
+        assert np.allclose(run.x, ex.call_with(ex.reference, case), atol=1e-9)

@@ -323,3 +323,66 @@ exercise(
         "return theta_ls, float(np.linalg.norm(theta_gd - theta_ls))",
     ],
 )
+
+
+# --------------------------------------------------------------------------- 03-gd-limit
+# Where full-batch descent on the MSE ends, for any X (any rank) and any start: the
+# minimum-norm solution X^+ y plus the part of the start that lies in the null space of X
+# (the gradient, a combination of the rows of X, never changes that part).
+def _gd_limit(X, y, theta_start, *, start_part="null"):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    theta_start = np.asarray(theta_start, dtype=float)
+    P = np.linalg.pinv(X)
+    row_part = P @ (X @ theta_start)
+    kept = {"null": theta_start - row_part, "none": 0.0 * theta_start,
+            "all": theta_start, "row": row_part}[start_part]
+    return P @ y + kept
+
+
+def _gd_limit_cases(rng):
+    t = rng.normal(size=3)
+    A = rng.normal(size=(6, 2))
+    dependent = np.column_stack([A, A[:, 0] + 2.0 * A[:, 1]])   # rank 2 of 3 columns
+    zero_col = np.column_stack([rng.normal(size=5), np.zeros(5), rng.normal(size=5)])
+    return [
+        # the lesson's identical columns, started at (2, 0): ends at (1.5, -0.5)
+        Case(np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), np.array([1.0, 2.0, 3.0]),
+             np.array([2.0, 0.0])),
+        Case(dependent, rng.normal(size=6), t),
+        # more parameters than examples: a two-dimensional null space
+        Case(rng.normal(size=(2, 4)), rng.normal(size=2), rng.normal(size=4)),
+        # a column of zeros: its coordinate never moves
+        Case(zero_col, rng.normal(size=5), np.array([0.5, -3.0, 1.0])),
+        # full column rank: the null space is {0}, every start ends at the same point
+        Case(rng.normal(size=(7, 3)), rng.normal(size=7), rng.normal(size=3)),
+    ]
+
+
+exercise(
+    id="03-gd-limit", lesson="03", title="Predict where descent ends",
+    target="gd_limit", kind="function", points=3,
+    cases=_gd_limit_cases, reference=_gd_limit, rtol=1e-7, atol=1e-9, returns="array",
+    mistakes=[
+        Mistake("start ignored", lambda X, y, t: _gd_limit(X, y, t, start_part="none"),
+                "You return the minimum-norm solution X^+ y whatever the start. That is where "
+                "descent ends from theta_start = 0; from elsewhere it keeps the part of the "
+                "start that X cannot see (its null-space part), because the gradient never "
+                "changes it."),
+        Mistake("whole start added", lambda X, y, t: _gd_limit(X, y, t, start_part="all"),
+                "You add the whole start to X^+ y. Only the start's null-space part survives "
+                "descent: its row-space part, pinv(X) @ X @ theta_start, is corrected by the "
+                "gradient like any other error. Keep theta_start - pinv(X) @ X @ theta_start."),
+        Mistake("row-space part kept", lambda X, y, t: _gd_limit(X, y, t, start_part="row"),
+                "You kept the start's row-space part pinv(X) @ X @ theta_start. That is the "
+                "part descent corrects; the part it never touches is the rest, "
+                "theta_start - pinv(X) @ X @ theta_start (the null-space part)."),
+    ],
+    hints=[
+        "Split the start into two parts: the part in the row space of X (which descent "
+        "corrects) and the part in the null space (X v = 0, which the gradient never "
+        "changes). The end point is a minimizer plus the part that never changes.",
+        "pinv(X) @ X projects onto the row space, so the null-space part of a vector v is "
+        "v - pinv(X) @ X @ v. The minimizer with nothing in the null space is pinv(X) @ y.",
+        "P = np.linalg.pinv(X)\nreturn P @ y + theta_start - P @ (X @ theta_start)",
+    ],
+)
