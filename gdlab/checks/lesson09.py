@@ -164,8 +164,8 @@ exercise(
                 "You return the step -H^{-1} g, not the new point. Return x - solve(H, g)."),
     ],
     hints=[
-        "Newton's method jumps to the minimum of the local quadratic model: "
-        "x_new = x - H^{-1} g.",
+        "The quadratic model's gradient in the step d is g + H d; at the model's minimum it "
+        "is zero. Which linear system is that, and which numpy function solves one?",
         "Do not form the inverse: d = np.linalg.solve(H, g) solves H d = g, which is cheaper "
         "and more accurate. Then x_new = x - d.",
         "return x - np.linalg.solve(H, g)",
