@@ -16,10 +16,10 @@ from gdlab.checks.judge import (NOT_ATTEMPTED, PASSED, Outcome, Result, decode_p
                                 evaluate, probe, run_cases)
 from gdlab.checks.feedback import (ExerciseFailed, NotAttempted, PartlyRight, Progress,
                                    ProgressRow)
-from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, exercise, exercises,
-                                   get_exercise, normalize_lesson)
+from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, choice_exercise, exercise,
+                                   exercises, get_exercise, normalize_lesson)
 
-__all__ = ["exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
+__all__ = ["exercise", "choice_exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
            "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",
            "PartlyRight",
            "Result", "Outcome", "evaluate", "run_cases", "probe", "decode_probe",

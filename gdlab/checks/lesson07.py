@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from gdlab.checks.core import Case, Mistake, as_float_array, exercise
+from gdlab.checks.core import Case, Mistake, as_float_array, choice_exercise, exercise
 
 
 def _f(a):
@@ -536,21 +536,10 @@ _WHY_ADAMW_WRONG = {
 }
 
 
-def _judge_letter(got, expected, case):
-    if not isinstance(got, str) or got.strip().upper() not in ("A", "B", "C", "D"):
-        return (f"adamw_explanation() must return one of the letters 'A', 'B', 'C' or 'D', "
-                f"but it returned {got!r}.")
-    return None if got.strip().upper() == expected else \
-        f"{got.strip().upper()} is not the explanation that fits the printout."
-
-
-exercise(
+choice_exercise(
     id="07-why-adamw", lesson="07", title="Why AdamW ends somewhere else",
-    target="adamw_explanation", kind="function", points=1,
-    cases=[Case()], reference=lambda: _WHY_ADAMW_RIGHT, returns="any", compare=_judge_letter,
-    hidden=None,
-    mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
-              for letter, message in _WHY_ADAMW_WRONG.items()],
+    target="adamw_explanation", points=1, right=_WHY_ADAMW_RIGHT, wrong=_WHY_ADAMW_WRONG,
+    what="the explanation that fits the printout",
     hints=[
         "Read the printout of section 5 line by line: which runs end at the ridge solution, "
         "and which computed fixed point matches AdamW's end point?",

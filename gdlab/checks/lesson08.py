@@ -9,7 +9,7 @@ the item update, a db that was never summed over the batch.
 """
 import numpy as np
 
-from gdlab.checks.core import Case, Mistake, exercise
+from gdlab.checks.core import Case, Mistake, choice_exercise, exercise
 
 
 def _f(a):
@@ -365,21 +365,10 @@ _READING_WRONG = {
 }
 
 
-def _judge_reading(got, expected, case):
-    if not isinstance(got, str) or got.strip().upper() not in ("A", "B", "C", "D"):
-        return (f"adam_vs_sgd_conclusion() must return one of the letters 'A', 'B', 'C' or "
-                f"'D', but it returned {got!r}.")
-    return None if got.strip().upper() == expected else \
-        f"{got.strip().upper()} is not the conclusion the printout supports."
-
-
-exercise(
+choice_exercise(
     id="08-read-adam-sgd", lesson="08", title="What the Adam vs SGD experiment shows",
-    target="adam_vs_sgd_conclusion", kind="function", points=1,
-    cases=[Case()], reference=lambda: _READING_RIGHT, returns="any", compare=_judge_reading,
-    hidden=None,
-    mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
-              for letter, message in _READING_WRONG.items()],
+    target="adam_vs_sgd_conclusion", points=1, right=_READING_RIGHT, wrong=_READING_WRONG,
+    what="the conclusion the printout supports",
     hints=[
         "Compare the size of the difference with the size of the noise: how many test "
         "examples apart are the two optimisers in each repetition, and how much does the "

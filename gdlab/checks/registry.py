@@ -372,6 +372,29 @@ def get_exercise(exercise_id):
                          f"Exercises of lesson {m.group(1)}: {listing}") from None
 
 
+def choice_exercise(*, id, lesson, title, target, points, right, wrong, what, hints):
+    """An exercise whose answer is one letter among stated options: ``target()`` returns
+    it (case and surrounding spaces ignored). ``right`` is the right letter; ``wrong``
+    maps every other letter to the message that says why it is wrong; ``what`` names the
+    right option in the reply to another letter ("the explanation that fits ...")."""
+    letters = sorted({right, *wrong})
+
+    def judge(got, expected, case):
+        if not isinstance(got, str) or got.strip().upper() not in letters:
+            options = ", ".join(f"'{x}'" for x in letters[:-1]) + f" or '{letters[-1]}'"
+            return (f"{target}() must return one of the letters {options}, but it "
+                    f"returned {got!r}.")
+        return None if got.strip().upper() == expected else \
+            f"{got.strip().upper()} is not {what}."
+
+    return exercise(
+        id=id, lesson=lesson, title=title, target=target, kind="function", points=points,
+        cases=[Case()], reference=lambda: right, returns="any", compare=judge, hidden=None,
+        mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
+                  for letter, message in wrong.items()],
+        hints=hints)
+
+
 def exercises(lesson=None):
     """Registered exercises of one lesson (or of every lesson), in declaration order."""
     if lesson is None:
