@@ -1,5 +1,5 @@
-"""The capstone's grading rules (gdlab.capstone, exercise 10-config) and its new exercise
-10-paired: a target relative to each split's least-squares ceiling with a borderline
+"""The capstone's grading rules (gdlab.capstone, exercise 11-config) and its new exercise
+11-paired: a target relative to each split's least-squares ceiling with a borderline
 band, grader splits drawn at grading time, and a paired comparison that only the right
 formula passes."""
 import numpy as np
@@ -8,7 +8,7 @@ import pytest
 from gdlab import capstone
 from gdlab.checks import decode_probe, evaluate, get_exercise, probe
 from gdlab.checks.judge import _run_one
-from gdlab.checks.lesson10 import REFERENCE_CONFIG
+from gdlab.checks.lesson11 import REFERENCE_CONFIG
 
 
 def _verdict(exercise_id, cases=None, **namespace):
@@ -36,7 +36,7 @@ def test_the_target_follows_the_split_so_every_split_is_fair():
     # old absolute target (R^2 >= 0.45) failed even exact least squares on some splits.
     hard = next(s for s in range(100, 400)
                 if capstone.ceiling(*capstone.load_split(s)) < 0.45)
-    ex = get_exercise("10-config")
+    ex = get_exercise("11-config")
     case = ex.cases[0].__class__(meta={"split_seed": hard})
     assert capstone.evaluate_config(REFERENCE_CONFIG, hard).score < 0.45
     assert ex.compare(dict(REFERENCE_CONFIG), None, case) is None
@@ -51,7 +51,7 @@ def test_ceiling_is_the_exact_least_squares_score_whatever_the_scaling():
 
 
 def test_grader_splits_are_drawn_at_grading_time_and_repeat_with_the_seed():
-    ex = get_exercise("10-config")
+    ex = get_exercise("11-config")
     first = [c.meta["split_seed"] for c in ex.hidden_cases(123)]
     again = [c.meta["split_seed"] for c in ex.hidden_cases(123)]
     other = [c.meta["split_seed"] for c in ex.hidden_cases(124)]
@@ -60,10 +60,10 @@ def test_grader_splits_are_drawn_at_grading_time_and_repeat_with_the_seed():
 
 
 def test_reference_passes_the_grader_splits_of_many_seeds():
-    ex = get_exercise("10-config")
+    ex = get_exercise("11-config")
     for seed in range(5):
         cases = ex.hidden_cases(seed)
-        result = _verdict("10-config", cases=cases, choose_config=lambda: dict(REFERENCE_CONFIG))
+        result = _verdict("11-config", cases=cases, choose_config=lambda: dict(REFERENCE_CONFIG))
         assert result.passed_cases == len(cases), result.message
 
 

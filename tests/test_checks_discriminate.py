@@ -106,9 +106,9 @@ ALLOWED_PASSES = {
     ("06-clip-global", "always rescaled"): ({0, 2, 3, 5, 6}, _CLIP_REGIMES),
     ("06-clip-global", "clipped values"): ({1, 4}, _CLIP_REGIMES),
     ("06-clip-global", "factor upside down"): ({1, 4}, _CLIP_REGIMES),
-    ("10-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
-    ("10-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
-    ("10-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
+    ("11-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
+    ("11-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
+    ("11-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
 }
 
 
@@ -175,7 +175,7 @@ def test_generic_slips_fail_every_case_whose_answer_is_not_zero(ex, slip):
             continue
         try:
             values.append(_scaled(e, 1.0 if f is None else f))
-        except (TypeError, ValueError):   # not numbers (10-config's dict): nothing to scale
+        except (TypeError, ValueError):   # not numbers (11-config's dict): nothing to scale
             values.append(e)
             exempt.add(i)
         if f is None or _is_zero(e):

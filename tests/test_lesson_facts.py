@@ -488,26 +488,6 @@ def test_09_stopping_rules_on_rosenbrock_stop_at_very_different_places():
     assert run(loss_tol=1e-6).n_updates < run(tol=1e-3).n_updates
 
 
-def test_09_newton_digits_nearly_double_per_step_in_the_fast_phase():
-    """09 section 4: 'each Newton step roughly doubles the number of correct digits' (by a
-    factor of at least 1.6 while between 1 and 7 digits)."""
-    ns = run_cells(LESSON09, LOGISTIC_CELLS)
-    h = minimize(ns["logreg"], ns["w0"], gdlab.optim.Newton(), steps=8)
-    digits = -np.log10(np.linalg.norm(h.path - ns["w_star"], axis=1))
-    fast = [k for k in range(1, len(digits) - 1) if 1 < digits[k] < 7]
-    assert len(fast) >= 2 and all(digits[k + 1] >= 1.6 * digits[k] for k in fast)
-
-
-def test_09_evolution_strategy_gets_there_random_search_does_not():
-    """09 section 5: to f - f* < 1e-3, gradient descent needs fewer gradients than the
-    (1+1)-ES needs evaluations; random search does not get there in 2000 evaluations."""
-    ns = run_cells(LESSON09, LOGISTIC_CELLS + ["c022", "c028", "c028b"])
-    evals_to = ns["evals_to"]
-    assert evals_to(ns["rs_curve"]) is None
-    assert evals_to(ns["es_curve"]) is not None
-    assert evals_to(ns["h_gd_evals"].loss) < evals_to(ns["es_curve"])
-
-
 @pytest.fixture(scope="module")
 def tuning():
     """Lesson 09 section 6: grid, random search and Bayesian optimisation, 16 runs each."""
@@ -610,62 +590,62 @@ def test_09_clipping_rescues_a_steep_start_and_slows_a_gentle_one():
     assert clipped > 5 * plain
 
 
-# ---------------------------------------------------------------- lesson 10
+# ---------------------------------------------------------------- lesson 11
 @pytest.fixture(scope="module")
-def lesson10():
-    """Lesson 10's own experiments: the worked example, the course's solution experiments
+def lesson11():
+    """Lesson 11's own experiments: the worked example, the course's solution experiments
     (scaling, optimizers, paired calls, models), the chosen run and the split study."""
-    return run_cells("10_capstone.ipynb", ["c002", "c003", "c005", "c010", "c016", "c018",
+    return run_cells("11_capstone.ipynb", ["c002", "c003", "c005", "c010", "c016", "c018",
                                            "c023", "c024", "c025", "c026", "c029", "c030"])
 
 
-def test_10_worked_example_scores_move_together_and_adagrad_is_reliably_ahead(lesson10):
-    """10 section 3: each optimizer's score moves across the splits by much more than the
+def test_11_worked_example_scores_move_together_and_adagrad_is_reliably_ahead(lesson11):
+    """11 section 3: each optimizer's score moves across the splits by much more than the
     split-0 difference, the differences vary far less than either score, and 'the mean
     difference is many standard errors from zero'."""
-    a, b, gap0 = lesson10["a"], lesson10["b"], lesson10["gap0"]
+    a, b, gap0 = lesson11["a"], lesson11["b"], lesson11["gap0"]
     d = a - b
     assert min(a.std(ddof=1), b.std(ddof=1)) > 3 * abs(gap0)
     assert d.std(ddof=1) < 0.1 * min(a.std(ddof=1), b.std(ddof=1))
     assert abs(d.mean()) > 10 * d.std(ddof=1) / np.sqrt(len(d)) and d.mean() < 0
 
 
-def test_10_standardizing_decides_everything_else(lesson10):
+def test_11_standardizing_decides_everything_else(lesson11):
     """10 solution, section 4: 'the best raw run ends far below the ceiling'; standardized,
     a rate near 1/L comes close to it."""
-    cap, best, ceiling = lesson10["capstone"], lesson10["best"], lesson10["ceiling"]
+    cap, best, ceiling = lesson11["capstone"], lesson11["best"], lesson11["ceiling"]
     assert cap.verdict(best[False][0], ceiling) == "below"
     assert best[False][0] < ceiling - 0.2
     assert cap.verdict(best[True][0], ceiling) == "reached"
 
 
-def test_10_optimizers_raw_adam_misses_and_the_paired_calls(lesson10):
+def test_11_optimizers_raw_adam_misses_and_the_paired_calls(lesson11):
     """10 solution: raw-target Adam misses, Adam with the target scaled recovers; over eight
     splits momentum 0.9 and batches of 32 lose to plain GD, cosine ties; the cosine peak
     rate is above 2/L and its first steps wreck the fit."""
-    cap, table, ceiling = lesson10["capstone"], lesson10["table"], lesson10["ceiling"]
+    cap, table, ceiling = lesson11["capstone"], lesson11["table"], lesson11["ceiling"]
     assert cap.verdict(table["Adam"][0], ceiling) == "below"
     assert cap.verdict(table["Adam, target scaled"][0], ceiling) != "below"
-    assert lesson10["calls"] == {"SGD, batch 32, 2 epochs": "worse",
+    assert lesson11["calls"] == {"SGD, batch 32, 2 epochs": "worse",
                                  "GD + cosine schedule": "tie", "GD + momentum 0.9": "worse"}
-    assert table["GD + cosine schedule"][1] > 2 / lesson10["L_scaled"]
-    cos = lesson10["cos_run"]
-    assert (1 - cos.history.val_loss / np.var(lesson10["y_val"])).min() < 0
+    assert table["GD + cosine schedule"][1] > 2 / lesson11["L_scaled"]
+    cos = lesson11["cos_run"]
+    assert (1 - cos.history.val_loss / np.var(lesson11["y_val"])).min() < 0
 
 
-def test_10_no_other_model_wins_a_paired_comparison(lesson10):
+def test_11_no_other_model_wins_a_paired_comparison(lesson11):
     """10 solution: 'none of the alternatives wins a paired comparison'."""
-    ns = lesson10
+    ns = lesson11
     for config in ns["model_choices"].values():
         mean, se = ns["paired_difference"](config, ns["linear"], range(20, 28))
         assert ns["call"](mean, se) != "better"
 
 
-def test_10_chosen_configuration_reaches_every_split_and_splits_vary_more(lesson10):
+def test_11_chosen_configuration_reaches_every_split_and_splits_vary_more(lesson11):
     """10 solution, section 5: the chosen run reaches the target on splits 20-29, and the
     spread of its scores across splits is far larger than its shortfall from each ceiling."""
-    rows, cap = lesson10["rows"], lesson10["capstone"]
-    assert lesson10["verdicts"] == ["reached"] * 10
+    rows, cap = lesson11["rows"], lesson11["capstone"]
+    assert lesson11["verdicts"] == ["reached"] * 10
     shortfall = (rows[:, 1] - rows[:, 0]).max()
     assert shortfall < cap.TOLERANCE
     assert rows[:, 0].max() - rows[:, 0].min() > 5 * shortfall

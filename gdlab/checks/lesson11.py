@@ -1,0 +1,233 @@
+"""Lesson 11 (capstone) exercises: the R^2 score, how many epochs fit in a budget, a
+paired comparison of two configurations over several splits (the tool for every decision
+in the capstone), and the configuration itself (trained and scored by
+:mod:`gdlab.capstone`, the pipeline the notebook also uses).
+"""
+import math
+
+import numpy as np
+
+from gdlab.capstone import (BAND, BUDGET, SPLIT_SEEDS, TOLERANCE, ceiling, evaluate_config,
+                            load_split, r2, verdict)
+from gdlab.checks.core import Case, Mistake, exercise
+
+# --------------------------------------------------------------------------- 11-r2
+def _r2_cases(rng):
+    y1 = np.array([3.0, -1.0, 2.0, 7.0, 0.5])
+    y2 = rng.normal(size=20) * 5 + 100
+    pred2 = y2 + rng.normal(size=20) * 2 + 1.5          # biased: correlation^2 differs from R^2
+    y3 = np.linspace(0, 10, 12)
+    return [
+        Case(y1, np.array([2.5, 0.0, 2.0, 8.0, 0.0])),
+        Case(y2, pred2),
+        Case(y3, np.full(12, 7.0)),                       # a constant guess away from the mean: R^2 < 0
+        Case(y3, 0.5 * y3 + 3.0),
+    ]
+
+
+def _ss(y, p):
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    return np.sum((y - p) ** 2), np.sum((y - y.mean()) ** 2)
+
+
+exercise(
+    id="11-r2", lesson="11", title="The R^2 score",
+    target="r2_score", kind="function", points=1,
+    cases=_r2_cases, reference=r2, rtol=1e-8, atol=1e-10, returns="float",
+    mistakes=[
+        Mistake("forgot 1 -", lambda y, p: float(_ss(y, p)[0] / _ss(y, p)[1]),
+                "You returned SS_res / SS_tot, the fraction NOT explained. R^2 = 1 - SS_res / SS_tot."),
+        Mistake("ratio upside down", lambda y, p: float(1 - _ss(y, p)[1] / _ss(y, p)[0]),
+                "Your ratio is upside down: R^2 = 1 - SS_res / SS_tot, with the residuals "
+                "sum((y_true - y_pred)^2) on top."),
+        Mistake("SS_tot around the prediction mean",
+                lambda y, p: float(1 - _ss(y, p)[0] / np.sum((np.asarray(p, float) - np.mean(p)) ** 2)),
+                "SS_tot measures the spread of the TRUE values around their mean: "
+                "sum((y_true - y_true.mean())^2), not the spread of the predictions."),
+        Mistake("SS_tot around the mean of the predictions",
+                lambda y, p: float(1 - _ss(y, p)[0] / np.sum((np.asarray(y, float) - np.mean(p)) ** 2)),
+                "Your SS_tot subtracts the mean of y_pred. The reference predictor is the mean "
+                "of the TRUE values: ss_tot = sum((y_true - y_true.mean())^2)."),
+        Mistake("squared correlation",
+                lambda y, p: float(np.corrcoef(np.asarray(y, float), np.asarray(p, float))[0, 1] ** 2),
+                "That is the squared correlation. It ignores bias and scale errors (predicting "
+                "y + 10 gives correlation 1); R^2 = 1 - SS_res / SS_tot does not."),
+        Mistake("mean squared error", lambda y, p: float(_ss(y, p)[0] / len(y)),
+                "You returned the mean squared error. R^2 compares it with the error of "
+                "predicting the mean: 1 - SS_res / SS_tot."),
+    ],
+    hints=[
+        "R^2 compares your squared errors with those of the simplest predictor, the mean "
+        "of y_true.",
+        "ss_res = np.sum((y_true - y_pred) ** 2); ss_tot = np.sum((y_true - y_true.mean()) ** 2).",
+        "return float(1 - np.sum((y_true - y_pred) ** 2) / np.sum((y_true - y_true.mean()) ** 2))",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 11-epochs
+def _max_epochs(m, batch_size, budget):
+    B = m if batch_size is None else batch_size
+    return budget // -(-m // B)
+
+
+exercise(
+    id="11-epochs", lesson="11", title="How many epochs fit in the budget",
+    target="max_epochs", kind="function", points=1,
+    # Apart from batch_size None (one update per epoch), no m divides by its batch size
+    # and no budget divides by the updates per epoch, so every slip shows; in two cases
+    # forgetting the last batch adds more than the one epoch that rounding up adds.
+    cases=[Case(332, None, 25), Case(332, 60, 100), Case(300, 64, 22), Case(100, 30, 50),
+           Case(332, 5, 1000), Case(332, 100, 3)],
+    reference=_max_epochs, rtol=0.0, atol=0.0, returns="any",
+    mistakes=[
+        Mistake("last partial batch forgotten",
+                lambda m, B, budget: budget // (m // (B or m)),
+                "You count m // batch_size updates per epoch, forgetting the last, smaller "
+                "batch: an epoch has ceil(m / batch_size) updates."),
+        Mistake("fractional epochs",
+                lambda m, B, budget: budget / math.ceil(m / (B or m)),
+                "Return a whole number of epochs: round DOWN (//), or the run goes over budget."),
+        Mistake("rounded up",
+                lambda m, B, budget: -(-budget // math.ceil(m / (B or m))),
+                "You rounded up, so the last epoch would go over the budget: round down."),
+        Mistake("updates per epoch",
+                lambda m, B, budget: math.ceil(m / (B or m)),
+                "That is the number of updates per epoch; the question is how many whole "
+                "epochs fit into `budget` updates."),
+    ],
+    hints=[
+        "One epoch takes ceil(m / batch_size) updates (the last batch may be smaller); "
+        "batch_size None means one update per epoch.",
+        "updates_per_epoch = math.ceil(m / B) with B = m for None; the answer is "
+        "budget // updates_per_epoch.",
+        "B = m if batch_size is None else batch_size\nreturn budget // math.ceil(m / B)",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 11-paired
+def _paired(config_a, config_b, seeds, *, sign=1.0, ddof=1, per_mean=True, paired=True):
+    a = np.array([evaluate_config(config_a, s).score for s in seeds])
+    b = np.array([evaluate_config(config_b, s).score for s in seeds])
+    n = len(seeds)
+    if paired:
+        d = sign * (a - b)
+        spread = d.std(ddof=ddof)
+    else:   # as if the two lists of scores came from unrelated splits
+        d = sign * (a - b)
+        spread = math.sqrt(a.var(ddof=ddof) + b.var(ddof=ddof))
+    return float(d.mean()), float(spread / math.sqrt(n) if per_mean else spread)
+
+
+_LINEAR = {"model": "linear", "standardize": True, "optimizer": "sgd", "epochs": 25}
+
+
+def _paired_cases(rng):
+    # Pairs whose score differences are far from 0 and vary from split to split, so that
+    # a swapped sign, a missing sqrt(n), ddof=0 and the unpaired formula all give other
+    # numbers. Each case trains 2 x len(seeds) runs of at most 25 updates. No Adam here:
+    # its steps amplify rounding noise (lesson 11 shows it), and the learner's runs happen
+    # in another process than the reference's.
+    return [
+        Case(dict(_LINEAR, lr=0.12), dict(_LINEAR, lr=0.03), (3, 4, 5, 6)),
+        Case(dict(_LINEAR, lr=0.05), dict(_LINEAR, lr=0.08, batch_size=64, epochs=4),
+             (11, 12, 13, 14, 15)),
+        Case(dict(_LINEAR, lr=0.05, momentum=0.5), dict(_LINEAR, lr=0.05), (21, 22, 23)),
+    ]
+
+
+def _paired_hidden(rng):
+    seeds = tuple(int(s) for s in rng.choice(np.arange(1000, 100_000), 4, replace=False))
+    lr = float(rng.uniform(0.03, 0.06))
+    return [Case(dict(_LINEAR, lr=0.12), dict(_LINEAR, lr=lr), seeds)]
+
+
+exercise(
+    id="11-paired", lesson="11", title="Is one configuration better, or was the split lucky?",
+    target="paired_difference", kind="function", points=2,
+    cases=_paired_cases, hidden=_paired_hidden, reference=_paired, rtol=1e-6, atol=1e-9,
+    returns="tuple",
+    mistakes=[
+        Mistake("b minus a", lambda a, b, s: _paired(a, b, s, sign=-1.0),
+                "Your mean difference has the wrong sign: return the mean of score(a) - "
+                "score(b), positive when config_a does better."),
+        Mistake("standard deviation, not standard error",
+                lambda a, b, s: _paired(a, b, s, per_mean=False),
+                "You returned the standard deviation of the differences. The uncertainty of "
+                "their MEAN is smaller: divide by sqrt(n), the number of splits."),
+        Mistake("population standard deviation", lambda a, b, s: _paired(a, b, s, ddof=0),
+                "You used np.std's default ddof=0. With a handful of splits that underestimates "
+                "the spread: the standard error uses the sample std, d.std(ddof=1) / sqrt(n)."),
+        Mistake("unpaired standard error", lambda a, b, s: _paired(a, b, s, paired=False),
+                "Your standard error treats the two lists of scores as unrelated: "
+                "sqrt(var_a + var_b) / sqrt(n). Both configurations ran on the SAME splits, and "
+                "a hard split lowers both scores; the differences d = score_a - score_b cancel "
+                "that shared part. Use the std of d."),
+    ],
+    hints=[
+        "Train both configurations on each split (capstone.evaluate_config(config, seed) "
+        "does it and has .score), and look at the per-split differences d = score_a - score_b.",
+        "The answer is (d.mean(), d.std(ddof=1) / sqrt(n)) with n = len(seeds). Pairing "
+        "matters: a split that is hard for one configuration is hard for the other too.",
+        "a = np.array([capstone.evaluate_config(config_a, s).score for s in seeds])\n"
+        "b = np.array([capstone.evaluate_config(config_b, s).score for s in seeds])\n"
+        "d = a - b\nreturn float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(seeds)))",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 11-config
+REFERENCE_CONFIG = {"model": "linear", "standardize": True, "optimizer": "sgd", "lr": 0.12,
+                    "momentum": 0.0, "schedule": "constant", "batch_size": None, "epochs": 25}
+
+
+def _compare_config(got, expected, case):
+    seed = case.meta["split_seed"]
+    if not isinstance(got, dict):
+        kind = getattr(got, "type_name", type(got).__name__)
+        return (f"choose_config() must return a dict such as {{'model': 'linear', "
+                f"'standardize': True, ...}}; it returned a {kind}.")
+    try:
+        run = evaluate_config(got, seed)
+    except (TypeError, ValueError) as err:
+        return f"Your configuration cannot be used: {err}"
+    if run.diverged:
+        return (f"On grader split {seed}, training with your configuration diverged "
+                f"({run.history.stop_reason}): lower lr, or standardize.")
+    if run.grad_evals > BUDGET:   # planned_updates already refuses this; a second guard
+        return f"Training used {run.grad_evals} gradient evaluations; the budget is {BUDGET}."
+    best = ceiling(*load_split(seed))
+    if verdict(run.score, best) == "below":
+        return (f"On grader split {seed}, your configuration reaches validation R^2 = "
+                f"{run.score:.3f} with {run.grad_evals} gradient evaluations; exact least "
+                f"squares reaches {best:.3f} on that split, and the target is within "
+                f"{TOLERANCE} of it (scores up to {BAND} below the target count as borderline "
+                f"passes). Compare settings over several of your own splits first.")
+    return None
+
+
+def _config_hidden(rng):
+    # Splits drawn at grading time from the grader's seed: no file the learner has names
+    # them, so only a configuration that works on splits in general passes them.
+    seeds = rng.choice(np.arange(1000, 100_000), 3, replace=False)
+    return [Case(meta={"split_seed": int(s)}) for s in seeds]
+
+
+exercise(
+    id="11-config", lesson="11", title="A configuration that reaches the target within budget",
+    target="choose_config", kind="function", points=4,
+    cases=[Case(meta={"split_seed": s}) for s in SPLIT_SEEDS], hidden=_config_hidden,
+    reference=lambda: dict(REFERENCE_CONFIG), compare=_compare_config, returns="any",
+    hints=[
+        "Decide one setting at a time from a configuration that trains stably, and keep "
+        "only changes that win a paired comparison (paired_difference) by more than about "
+        "two standard errors over several splits.",
+        "Scaling first: compare standardize True and False at the best lr you can find for "
+        "each. Then the learning rate on a coarse log grid (0.01, 0.03, 0.1, 0.3): the "
+        "largest stable rate usually wins within 25 updates. Then the batch size: with 25 "
+        "updates, how many examples does each choice see?",
+        "Check your final choice the way the grader does: capstone.evaluate_config on splits "
+        "you did not tune on, against capstone.ceiling on the same split.",
+    ],
+)
