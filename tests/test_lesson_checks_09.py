@@ -56,7 +56,24 @@ def lr_grid_search(objective, x0, lrs, steps):
     return float(lrs[np.nanargmin(np.where(np.isfinite(finals), finals, np.nan))]), finals
 
 
+def never_converges_from_the_printout():
+    # the run whose gap did not move between step 100 and step 400
+    gaps = {"A": (1.8e-3, 3.9e-10), "B": (1.5e-1, 5.0e-2), "C": (2.1e1, 2.1e1),
+            "D": (3.3e-3, 8.7e-5)}
+    return min(gaps, key=lambda run: gaps[run][0] / gaps[run][1])
+
+
+def farthest_stop_from_the_trace():
+    # step 20 of the trace: f = 3.9 falls by 0.0061, a relative change below 3e-3
+    return "c" if 0.0061 / 3.9 <= 3e-3 else "b"
+
+
 RIGHT = [
+    ("09-read-curves", "the letter", {"never_converges": lambda: "C"}),
+    ("09-read-curves", "lower case with a space", {"never_converges": lambda: " c"}),
+    ("09-read-curves", "ratio of gaps", {"never_converges": never_converges_from_the_printout}),
+    ("09-stop-rule", "the letter", {"farthest_stop": lambda: "C"}),
+    ("09-stop-rule", "from the trace", {"farthest_stop": farthest_stop_from_the_trace}),
     ("09-early-stopping", "index of the best", {"early_stopping": early_stopping_by_index}),
     ("09-early-stopping", "min of the past", {"early_stopping": early_stopping}),
     ("09-lr-grid", "argmin over finite", {"lr_grid_search": lr_grid_search_argmin}),
@@ -99,6 +116,14 @@ def _early_stop_against_previous(val_losses, patience):
 
 
 WRONG = [
+    ("09-read-curves", {"never_converges": lambda: "A"}, "ringing that dies away"),
+    ("09-read-curves", {"never_converges": lambda: "b"}, "delays convergence"),
+    ("09-read-curves", {"never_converges": lambda: "D"}, "without a single rise"),
+    ("09-read-curves", {"never_converges": lambda: "AC"}, "one of the letters"),
+    ("09-stop-rule", {"farthest_stop": lambda: "A"}, "stays near 2"),
+    ("09-stop-rule", {"farthest_stop": lambda: "b"}, "6e-3 per step"),
+    ("09-stop-rule", {"farthest_stop": lambda: "D"}, "ends the run last"),
+    ("09-stop-rule", {"farthest_stop": lambda: 3}, "one of the letters"),
     ("09-early-stopping", {"early_stopping": lambda v, p: (int(np.argmin(v)), len(v) - 1)},
      "never stops early"),
     ("09-early-stopping", {"early_stopping": _early_stop_late}, "too late"),

@@ -426,6 +426,65 @@ LOGISTIC_CELLS = ["c002", "c004", "c004b"]        # the regularised logistic pro
 
 
 @pytest.fixture(scope="module")
+def mystery_runs():
+    """Lesson 09 section 1: the four runs A-D of exercise 09-read-curves, 400 steps each."""
+    return run_cells(LESSON09, LOGISTIC_CELLS + ["c006"])
+
+
+def test_09_mystery_run_c_never_arrives_and_the_others_converge(mystery_runs):
+    """09 section 1 and the messages of 09-read-curves: C (300/L) has the same gap at steps
+    100 and 400 (21), rises in every second step and keeps a gradient norm of 1.4; A, B and
+    D keep shrinking their gaps, B and D without a single rise."""
+    hist, f_star, L_c = mystery_runs["hist"], mystery_runs["f_star"], mystery_runs["L_c"]
+    assert mystery_runs["mystery"]["C"]["lr"] == pytest.approx(300 / L_c)
+    gap = {k: h.loss - f_star for k, h in hist.items()}
+    rises = {k: int(np.sum(np.diff(h.loss) > 0)) for k, h in hist.items()}
+    assert gap["C"][400] == pytest.approx(gap["C"][100], rel=0.01) and gap["C"][400] > 20
+    assert rises["C"] == 200 and hist["C"].grad_norm[-1] == pytest.approx(1.4, abs=0.05)
+    assert rises["B"] == 0 and rises["D"] == 0
+    assert gap["B"][100] == pytest.approx(0.15, abs=0.005)
+    assert gap["B"][400] == pytest.approx(0.05, abs=0.005)
+    assert gap["D"][400] < 1e-4
+
+
+def test_09_mystery_run_a_rings_yet_converges_fastest(mystery_runs):
+    """09 section 1: 'the loss goes up in about a third of the steps, yet the run converges
+    fastest of all'; the message for A: 129 of 400 rises, gap about 2e-3 at step 100 and
+    about 4e-10 at step 400, with the gradient norm falling too."""
+    hist, f_star = mystery_runs["hist"], mystery_runs["f_star"]
+    a = hist["A"]
+    assert int(np.sum(np.diff(a.loss) > 0)) == 129
+    assert 1.5e-3 < a.loss[100] - f_star < 2.5e-3 and 1e-10 < a.loss[400] - f_star < 1e-9
+    assert min(h.loss[400] for h in hist.values()) == a.loss[400]
+    assert a.grad_norm[-1] < 1e-3 * a.grad_norm[100]
+
+
+def test_09_local_stability_limit_is_about_30_over_L():
+    """09 section 1: near w* the curvature allows rates up to about 30/L (300/L is beyond)."""
+    ns = run_cells(LESSON09, LOGISTIC_CELLS)
+    L_star = np.linalg.eigvalsh(ns["logreg"].hess(ns["w_star"])).max()
+    assert 25 < 2 / L_star * ns["L_c"] < 35
+
+
+def test_09_rosenbrock_trace_supports_the_stop_rule_messages():
+    """09 section 3, exercise 09-stop-rule: along the valley the gradient norm stays near 2
+    and f falls by about 6e-3 per step (steps 20 and 100); at step 8000 the distance to
+    (1, 1) is below 0.01; the relative decrease is 0.15 % (median from step 20), at most
+    0.3 % in most steps, and never below 0.14 %; the relative rule fires within 20 steps,
+    about 2 units from (1, 1)."""
+    rb = gdlab.objectives.rosenbrock()
+    h = minimize(rb, rb.start, SGD(lr=1.8e-3), steps=10000)
+    for k in (20, 100):
+        assert 1.7 < h.grad_norm[k] < 2.1 and 5e-3 < h.loss[k - 1] - h.loss[k] < 7e-3
+    assert np.linalg.norm(h.path[8000] - 1) < 0.01
+    rel = -np.diff(h.loss) / h.loss[:-1]
+    assert np.median(rel[20:]) == pytest.approx(1.5e-3, abs=1e-4)
+    assert np.mean(rel[20:] <= 3e-3) > 0.9 and np.abs(rel).min() > 1.4e-3
+    fired = int(np.argmax(np.abs(rel) <= 3e-3)) + 1
+    assert fired <= 20 and np.linalg.norm(h.path[fired] - 1) > 1.9
+
+
+@pytest.fixture(scope="module")
 def overfitting_run():
     """Lesson 09 section 2's setup: 66 quadratic features, 50 training patients, lr = 1/L."""
     diabetes = gdlab.data.load_diabetes()

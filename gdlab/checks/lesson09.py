@@ -1,4 +1,10 @@
-"""Lesson 09 exercises: early stopping, a learning-rate grid search.
+"""Lesson 09 exercises: reading four runs' curves, early stopping, predicting where
+stopping rules fire, a learning-rate grid search.
+
+The two letter exercises are judged on the printouts of the lesson: 09-read-curves on
+section 1's table of four mystery runs (A: momentum 0.95 at 1/L, B: lr 0.01, C: lr 300/L,
+D: lr 1/L), 09-stop-rule on section 3's trace of gradient descent on Rosenbrock. Each wrong
+letter is answered with the printed evidence that refutes it.
 
 Early stopping follows the convention the lesson states: an epoch *improves* when its
 validation loss is strictly below the best so far; training stops at the first epoch that
@@ -10,12 +16,44 @@ how the arithmetic is written), but a non-finite run must never be chosen as the
 """
 import numpy as np
 
-from gdlab.checks.core import Case, Mistake, Ref, exercise
+from gdlab.checks.core import Case, Mistake, Ref, choice_exercise, exercise
 from gdlab.checks.compare import as_float_array, fmt_value
 
 
 def _f(a):
     return np.array(a, dtype=float)
+
+
+# --------------------------------------------------------------------------- 09-read-curves
+# The learner reads the curves of four runs whose settings are hidden and names the one
+# that will never reach w*. The distractor A rises in many steps too, but its rises die away.
+choice_exercise(
+    id="09-read-curves", lesson="09", title="Read four runs: which one never arrives?",
+    target="never_converges", points=2, right="C",
+    wrong={
+        "A": "A is wrong. A's loss does go up in many steps (129 of 400), but read the "
+             "envelope, not the single steps: its gap falls from about 2e-3 at step 100 to "
+             "about 4e-10 at step 400, and its gradient norm falls with it. Those rises are "
+             "a ringing that dies away; A converges, faster than any other run.",
+        "B": "B is wrong. B is the slowest run, but its loss never went up (0 rises) and its "
+             "gap keeps shrinking, from 0.15 at step 100 to 0.05 at step 400, with its "
+             "gradient norm falling too. Too small a rate delays convergence; it does not "
+             "prevent it.",
+        "D": "D is wrong. D's three curves fall steadily without a single rise, and its gap "
+             "is below 1e-4 after 400 steps and still falling.",
+    },
+    what="the run that will never reach w*",
+    hints=[
+        "For each run, compare its loss gap at step 100 with its gap at step 400 in the "
+        "printout. Which run made no progress at all in between?",
+        "A loss that goes up in some steps is not enough to condemn a run: a run that is "
+        "still converging can overshoot and ring. A run that never arrives has a gap and a "
+        "gradient norm whose envelope stops falling.",
+        "Run C's gap is 21 at step 100 and still 21 at step 400, its loss rises in every "
+        "second step to the end, and its gradient norm stays at 1.4: it bounces in a cycle. "
+        "return \"C\"",
+    ],
+)
 
 
 # --------------------------------------------------------------------------- 09-early-stopping
@@ -124,6 +162,38 @@ exercise(
         "    if val < best:\n        best, best_epoch = val, e\n"
         "    if e - best_epoch >= patience:\n        return best_epoch, e\n"
         "return best_epoch, len(val_losses) - 1",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 09-stop-rule
+# Before the table of section 3 runs, the learner predicts from a printed trace which rule
+# stops farthest from Rosenbrock's minimum, and why. The point: the relative change measures
+# the RATE of progress (about 0.15 % per step all along the valley), not the distance.
+choice_exercise(
+    id="09-stop-rule", lesson="09", title="Which stopping rule fires farthest from the minimum?",
+    target="farthest_stop", points=2, right="C",
+    wrong={
+        "A": "A is wrong. The gradient norm is in the hundreds only in the first steps; in "
+             "the valley it stays near 2 (the trace: 1.9 at step 20, 1.9 at step 100) and "
+             "falls to 1e-3 only near the end of the run, at about 0.003 from (1, 1). The "
+             "gradient rule is the one that waits longest among the three tolerances.",
+        "B": "B is wrong. In the valley f falls by about 6e-3 per step (the trace at steps "
+             "20 and 100), thousands of times more than 1e-6. The change drops below 1e-6 "
+             "only when f itself is below about 1e-3, a few hundredths from (1, 1).",
+        "D": "D is wrong. The budget ends the run last of all: the trace shows the distance "
+             "to (1, 1) at step 8000 already below 0.01. Whatever stops before the budget "
+             "stops farther away, so the budget cannot be the farthest.",
+    },
+    what="the rule that stops farthest from the minimum, for the reason the trace shows",
+    hints=[
+        "For each rule, find in the trace the first printed step where it would hold, and "
+        "read the distance to (1, 1) there. For the relative rule, divide the decrease by f.",
+        "At step 20, f = 3.9 and it falls by about 0.006 in one step: what fraction of f is "
+        "that, compared with the relative tolerance 3e-3 = 0.3 %?",
+        "0.006 / 3.9 is about 0.15 %, below 0.3 %: the relative rule fires within the first "
+        "20 steps, about 2 units from (1, 1), and the fraction stays near 0.15 % along the "
+        "whole valley. return \"C\"",
     ],
 )
 
