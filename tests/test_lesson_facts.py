@@ -549,12 +549,12 @@ def test_09_stopping_rules_on_rosenbrock_stop_at_very_different_places():
 
 @pytest.fixture(scope="module")
 def tuning():
-    """Lesson 09 section 6: grid, random search and Bayesian optimisation, 16 runs each."""
+    """Lesson 09 section 4: grid, random search and Bayesian optimisation, 16 runs each."""
     return run_cells(LESSON09, LOGISTIC_CELLS + ["c035", "c036b", "c036d", "c036f"])
 
 
 def test_09_bayesian_optimisation_compared_at_equal_budget(tuning):
-    """09 section 6: 'Bayesian optimisation gets below 1e-9 within six runs for every seed
+    """09 section 4: 'Bayesian optimisation gets below 1e-9 within six runs for every seed
     and ends at the floor of 1e-12 in all five; random search gets below 1e-9 in three of
     its five seeds, and the grid only on its 14th run'; all five best settings of Bayesian
     optimisation have lr = 10, the edge of the box."""
@@ -569,13 +569,13 @@ def test_09_bayesian_optimisation_compared_at_equal_budget(tuning):
 
 
 def test_09_random_search_seed_1_is_the_search_of_the_figure(tuning):
-    """09 section 6: 'the random search of the figure above is seed 1'."""
+    """09 section 4: 'the random search of the figure above is seed 1'."""
     recomputed = [tuning["to_log"](gap) for gap in tuning["results"]["random"]]
     assert np.allclose(tuning["curves"]["random search"][0], recomputed)
 
 
 def test_09_gaussian_process_interpolates_and_is_unsure_far_away(tuning):
-    """09 section 6: the surrogate's std 'is small near points already tried and large far
+    """09 section 4: the surrogate's std 'is small near points already tried and large far
     from them', and its mean passes through the observed values."""
     U = np.array([[0.2, 0.2], [0.8, 0.5], [0.4, 0.9]])
     v = np.array([-3.0, -8.0, -1.0])
@@ -585,7 +585,7 @@ def test_09_gaussian_process_interpolates_and_is_unsure_far_away(tuning):
 
 
 def test_09_adam_at_1e3_is_slow_far_from_the_minimum():
-    """09 section 7: on the quadratic with the minimum 3.6 away, Adam at 1e-3 still has
+    """09 section 5: on the quadratic with the minimum 3.6 away, Adam at 1e-3 still has
     f > 1 after 500 steps; Adam at 1e-1 gets below 1e-6."""
     bowl = gdlab.objectives.quadratic(np.diag([1.0, 2.0]))
     x_far = np.array([3.0, -2.0])
@@ -605,7 +605,7 @@ def diabetes_net():
 
 
 def test_09_adam_at_1e3_beats_sgd_at_1e3_on_the_small_network(diabetes_net):
-    """09 section 7: 'Without tuning, Adam at 1e-3 does well; SGD at the same rate ends worse'."""
+    """09 section 5: 'Without tuning, Adam at 1e-3 does well; SGD at the same rate ends worse'."""
     net, p0, X_tr, y_tr, X_val, y_val = diabetes_net
     val = {name: fit(net, X_tr, y_tr, opt, batch_size=32, epochs=40, params0=p0,
                      validation=(X_val, y_val), seed=0).val_loss[-1]
@@ -614,7 +614,7 @@ def test_09_adam_at_1e3_beats_sgd_at_1e3_on_the_small_network(diabetes_net):
 
 
 def test_09_batch_sizes_one_is_worst_and_the_best_is_32_or_128(diabetes_net):
-    """09 section 7: with 20 epochs at lr = 0.05, B = 1 is the worst and the best batch size
+    """09 section 5: with 20 epochs at lr = 0.05, B = 1 is the worst and the best batch size
     is 32 or 128."""
     net, p0, X_tr, y_tr, X_val, y_val = diabetes_net
     val = {B: fit(net, X_tr, y_tr, SGD(lr=0.05), batch_size=B, epochs=20, params0=p0,
@@ -627,7 +627,7 @@ QUARTIC = (lambda x: 0.25 * x[0] ** 4, lambda x: x ** 3)
 
 
 def test_09_warmup_rescues_the_quartic_and_only_delays_the_parabola():
-    """09 section 7: on x^4/4 from 2, lr 0.6 diverges and warmup to 0.6 does not; on a
+    """09 section 5: on x^4/4 from 2, lr 0.6 diverges and warmup to 0.6 does not; on a
     parabola warmup takes more steps than the constant rate."""
     warm = gdlab.schedules.warmup(0.6, warmup_steps=20)
     parabola = gdlab.objectives.parabola(a=1.0)
@@ -638,7 +638,7 @@ def test_09_warmup_rescues_the_quartic_and_only_delays_the_parabola():
 
 
 def test_09_clipping_rescues_a_steep_start_and_slows_a_gentle_one():
-    """09 section 7: clipping at 1.0 stops x^4/4 from 5 diverging at lr 0.1, and makes the
+    """09 section 5: clipping at 1.0 stops x^4/4 from 5 diverging at lr 0.1, and makes the
     parabola from 100 take more than five times as many steps."""
     clip = lambda grad: (lambda x: gdlab.optim.clip_grad_norm(grad(x), 1.0))
     parabola = gdlab.objectives.parabola(a=1.0)
