@@ -29,7 +29,7 @@ def test_10_newton_digits_nearly_double_per_step_in_the_fast_phase():
 
 
 def test_10_evolution_strategy_gets_there_random_search_does_not():
-    """10 section 5: to f - f* < 1e-3, gradient descent needs fewer gradients than the
+    """10 section 4: to f - f* < 1e-3, gradient descent needs fewer gradients than the
     (1+1)-ES needs evaluations; random search does not get there in 2000 evaluations."""
     ns = run_cells(LESSON10, LOGISTIC_CELLS + ["c022", "c028", "c028b"])
     evals_to = ns["evals_to"]
