@@ -57,6 +57,8 @@ _CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing
                  "rescaled: slips in HOW to rescale cannot show there, and the slip of "
                  "always rescaling shows only there")
 _NO_BATCHES = "case 0 has batch_size None: one update per epoch, so nothing is left over"
+_DELTA0_WORKS = ("case 0 has H + delta0 I positive definite already: delta0 is the answer, "
+                 "so a slip in how delta is raised cannot show there")
 ALLOWED_PASSES = {
     ("03-gd-limit", "start ignored"): ({4}, "case 4 has full column rank: the null space is "
                                        "{0} and every start ends at X^+ y (it is there to "
@@ -106,6 +108,9 @@ ALLOWED_PASSES = {
     ("06-clip-global", "always rescaled"): ({0, 2, 3, 5, 6}, _CLIP_REGIMES),
     ("06-clip-global", "clipped values"): ({1, 4}, _CLIP_REGIMES),
     ("06-clip-global", "factor upside down"): ({1, 4}, _CLIP_REGIMES),
+    ("10-damped-direction", "fixed delta"): ({0}, _DELTA0_WORKS),
+    ("10-damped-direction", "eigenvalue shift"): ({0}, _DELTA0_WORKS),
+    ("10-damped-direction", "returns the first delta"): ({0}, _DELTA0_WORKS),
     ("11-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
     ("11-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
     ("11-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
