@@ -111,6 +111,8 @@ ALLOWED_PASSES = {
     ("10-damped-direction", "fixed delta"): ({0}, _DELTA0_WORKS),
     ("10-damped-direction", "eigenvalue shift"): ({0}, _DELTA0_WORKS),
     ("10-damped-direction", "returns the first delta"): ({0}, _DELTA0_WORKS),
+    ("10-damped-direction", "adds delta0 instead of doubling"): (
+        {0, 1}, _DELTA0_WORKS + "; from 30, 30 + 30 = 2 x 30 (the lesson's Himmelblau start)"),
     ("11-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
     ("11-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
     ("11-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),

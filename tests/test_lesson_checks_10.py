@@ -79,6 +79,22 @@ RIGHT = [
 
 
 # ------------------------------------------------------------------ wrong answers
+def _damped_adds_delta0(g, H, delta0):
+    # the "grow it" step written as an addition: delta0, 2 delta0, 3 delta0, ...
+    delta = delta0
+    while True:
+        try:
+            np.linalg.cholesky(H + delta * np.eye(len(g)))
+            return np.linalg.solve(H + delta * np.eye(len(g)), g), delta
+        except np.linalg.LinAlgError:
+            delta += delta0
+
+
+def _damped_swapped(g, H, delta0):
+    d, delta = damped_direction(g, H, delta0)
+    return delta, d
+
+
 WRONG = [
     ("10-newton-step", {"newton_step": lambda x, g, H: x - H @ g}, "solve"),
     ("10-newton-step", {"newton_step": lambda x, g, H: x - g / np.diag(H)}, "diagonal"),
@@ -87,6 +103,9 @@ WRONG = [
     ("10-damped-direction", {"damped_direction": _damped_undamped_d}, "undamped system"),
     ("10-damped-direction", {"damped_direction": _damped_eig_shift}, "smallest eigenvalue"),
     ("10-damped-direction", {"damped_direction": _damped_minus}, "wrong sign"),
+    ("10-damped-direction", {"damped_direction": _damped_adds_delta0}, "adding delta0"),
+    ("10-damped-direction", {"damped_direction": lambda g, H, delta0: _damped_swapped(g, H, delta0)},
+     "in the wrong order"),
     ("10-damped-direction", {"damped_direction": lambda g, H, delta0: _shifted(g, H, delta0)},
      "tuple"),
     ("10-es-scaling", {"es_evals_at_64": 752.4}, "did not depend on d"),

@@ -131,6 +131,15 @@ def _damped_compare(got, expected, case):
                                   name="your (d, delta)")
 
 
+def _added_delta(g, H, delta0):
+    # delta0, 2 delta0, 3 delta0, ...: lands on the doubling rule's value only by chance
+    g, H = _f(g), _f(H)
+    eye, delta = np.eye(len(g)), float(delta0)
+    while np.linalg.eigvalsh(H + delta * eye)[0] <= 0:
+        delta += float(delta0)
+    return _solve_shifted(g, H, delta), delta
+
+
 def _eigen_shift(g, H, delta0):
     g, H = _f(g), _f(H)
     delta = max(float(delta0), float(delta0) - np.linalg.eigvalsh(H)[0])
@@ -153,6 +162,15 @@ exercise(
                 "does make H + delta I positive definite, but it is not the rule asked for: "
                 "try delta0, 2 delta0, 4 delta0, ... and keep the first one for which the "
                 "Cholesky factorisation succeeds (no eigenvalues needed)."),
+        Mistake("adds delta0 instead of doubling", _added_delta,
+                "You raise delta by adding delta0 each time (delta0, 2 delta0, 3 delta0, "
+                "...). The rule doubles it (delta0, 2 delta0, 4 delta0, ...): far fewer "
+                "factorisations when -lambda_min(H) is much larger than delta0, and a "
+                "different delta, so a different d, whenever the two sequences part."),
+        Mistake("returns (delta, d)",
+                lambda g, H, delta0: _damped_ref(g, H, delta0)[::-1],
+                "You return (delta, d): both are right, in the wrong order. Return the "
+                "tuple (d, delta), the direction first."),
         Mistake("direction from H",
                 lambda g, H, delta0: (np.linalg.solve(_f(H), _f(g)),
                                       _doubled_delta(_f(H), delta0)),
