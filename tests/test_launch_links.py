@@ -53,6 +53,20 @@ def test_readme_row_links_the_lesson_on_binder_and_colab(lesson):
         f"github/{REPO}/blob/main/lessons/{lesson.name}: {row}")
 
 
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_readme_row_gives_the_time_the_lesson_header_states(lesson):
+    # The README's Minutes column and the lesson's "Time: about N minutes" drifted apart
+    # once already (a split lesson grew exercises; only the header was updated).
+    row = _readme_rows()[lesson.name]
+    header = "".join(json.loads(lesson.read_text(encoding="utf-8"))["cells"][0]["source"])
+    stated = re.search(r"about (\d+) minutes", header)
+    assert stated, f"{lesson.name}: the first cell does not say how long the lesson takes"
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    assert cells[3] == stated.group(1), (
+        f"{lesson.name} says 'about {stated.group(1)} minutes', the README row says "
+        f"{cells[3]!r}")
+
+
 def test_every_launch_link_in_the_readme_points_at_an_existing_file():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     targets = [unquote(t) for t in BINDER.findall(text)] + COLAB.findall(text)
