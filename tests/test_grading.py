@@ -11,7 +11,7 @@ import pytest
 
 from gdlab.checks import decode_probe, evaluate, probe
 from gdlab.grading import GradeOptions, grade_submissions
-from gdlab.grading.assemble import (InvalidSubmission, assemble, identify_lesson,
+from gdlab.grading.assemble import (InvalidSubmission, assemble, foreign_answers, identify_lesson,
                                     lesson_note, load_lessons, read_submission)
 from gdlab.grading.batch import check_out_dir, expand_submissions, submission_names
 from gdlab.grading.grader import ExerciseGrade, SubmissionGrade
@@ -173,6 +173,58 @@ def test_lesson_metadata_missing_or_disagreeing_is_reported(course, tmp_path):
     nb["metadata"] = {"gdlab": {"lesson": "42"}}
     other = read_submission(tl.save(nb, tmp_path / "other.ipynb"), "o")
     assert "names lesson 42" in lesson_note(other, identify_lesson(other, lessons))
+
+
+def _renumbered(nb, old, new):
+    """The notebook as another release would have it: lesson `old` -> `new` in the
+    metadata and in every grade_id."""
+    nb = json.loads(json.dumps(nb).replace(f'"{old}-', f'"{new}-'))
+    nb["metadata"]["gdlab"] = {"lesson": new}
+    return nb
+
+
+def test_exercise_ids_outweigh_lesson_metadata_from_another_release(tmp_path):
+    # The capstone was lesson 10 until lesson 09 was split; it is lesson 11 now. A capstone
+    # whose metadata still says 10 but whose answers are 11-* belongs to lesson 11.
+    lessons = load_lessons(REPO / "lessons")
+    nb = tl.load(REPO / "solutions" / "11_capstone.ipynb")
+    nb["metadata"]["gdlab"] = {"lesson": "10"}
+    sub = read_submission(tl.save(nb, tmp_path / "10_capstone.ipynb"), "c")
+    lesson = identify_lesson(sub, lessons)
+    assert lesson.lesson == "11"
+    assert "names lesson 10, but it was graded as lesson 11" in lesson_note(sub, lesson)
+    assert foreign_answers(sub, lesson) == []
+
+
+def test_answers_from_a_previous_release_are_not_scored_as_zero(course, tmp_path):
+    # Found by grading the previous release's capstone (metadata lesson 10, answers
+    # 10-r2 ... 10-config) against today's lessons: it was "graded 0/6" as lesson 10,
+    # Newton's method, with status "graded" and no word about why.
+    lessons = load_lessons(REPO / "lessons")
+    old = _renumbered(tl.load(REPO / "solutions" / "11_capstone.ipynb"), "11", "10")
+    sub = read_submission(tl.save(old, tmp_path / "10_capstone.ipynb"), "old")
+    lesson = identify_lesson(sub, lessons)
+    assert lesson.lesson == "10"
+    foreign = foreign_answers(sub, lesson)
+    assert {"10-r2-solution", "10-epochs-solution", "10-paired-solution",
+            "10-config-solution", "10-experiments-scaling"} <= set(foreign)
+    assert all(a.startswith("10-") for a in foreign)
+    # End to end, on the test lesson: a lesson-98 notebook renumbered to 97 ids but still
+    # carrying lesson 98 in its metadata is reported, not run and not scored.
+    root, sol, _ = course
+    shifted = _renumbered(tl.load(sol), "98", "97")
+    shifted["metadata"]["gdlab"] = {"lesson": "98"}
+    tl.save(shifted, root / "subs" / "old.ipynb")
+    tl.save(tl.load(sol), root / "subs" / "good.ipynb")
+    res = grade_submissions([root / "subs" / "old.ipynb", root / "subs" / "good.ipynb"],
+                            root / "out", lessons_dir=root / "lessons", options=OPTIONS,
+                            progress=False)
+    rows = {Path(k).name: g for k, g in res.grades.items()}
+    assert (rows["good.ipynb"].status, rows["good.ipynb"].score) == ("graded", 6)
+    stale = rows["old.ipynb"]
+    assert stale.status == "answers not in lesson" and stale.exercises == {}
+    assert "answers exercises 97-double, 97-norm, 97-rate" in stale.message
+    assert "whose exercises are 98-double, 98-norm, 98-rate" in stale.message
 
 
 # ---------------------------------------------------------------------------- probes

@@ -76,6 +76,9 @@ def test_nbgrader_v3_metadata(folder, path):
         assert version == 3, f"{where}: schema_version {version!r}"
         gid = meta.get("grade_id")
         assert isinstance(gid, str) and gid, f"{where}: grade_id {gid!r}"
+        # the grader tells releases apart by these ids: after lesson 09 was split, the
+        # capstone's experiment cells still said "10-..." in lesson 11
+        assert gid.startswith(f"{lesson}-"), f"{where}: grade_id {gid!r} lacks the prefix {lesson}-"
         assert gid not in seen, f"{where}: grade_id {gid!r} also used by cell {seen.get(gid)}"
         seen[gid] = index
         if meta["grade"]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Lesson", "Step", "Submission", "load_lessons", "read_submission",
-           "identify_lesson", "lesson_note", "assemble", "InvalidSubmission", "MAX_SUBMISSION_BYTES",
+           "identify_lesson", "lesson_note", "foreign_answers", "assemble", "InvalidSubmission", "MAX_SUBMISSION_BYTES",
            "INVALID_EMPTY", "INVALID_JSON", "INVALID_NOTEBOOK", "INVALID_NBFORMAT",
-           "INVALID_UNREADABLE", "INVALID_TOO_LARGE", "UNKNOWN_LESSON"]
+           "INVALID_UNREADABLE", "INVALID_TOO_LARGE", "UNKNOWN_LESSON", "OTHER_RELEASE"]
 
 # Row statuses for files that cannot be graded at all.
 INVALID_EMPTY = "invalid: empty file"
@@ -25,6 +25,7 @@ INVALID_NBFORMAT = "invalid: unsupported nbformat"
 INVALID_UNREADABLE = "invalid: unreadable file"
 INVALID_TOO_LARGE = "invalid: file too large"
 UNKNOWN_LESSON = "unknown lesson"
+OTHER_RELEASE = "answers not in lesson"
 
 # A real lesson with outputs is a few MB; anything far larger is not a course notebook and
 # would only make the grader hold it in memory.
@@ -216,22 +217,32 @@ def read_submission(path, name):
     return Submission(path, name, sha, cells, metadata, solutions)
 
 
+def _exercise_ids(submission):
+    return set(submission.solutions) | {g for g in map(_grade_id, submission.cells) if g}
+
+
+def _shared(ids, lesson):
+    return len(ids & (set(lesson.solution_ids) | set(lesson.check_ids)))
+
+
 def identify_lesson(submission, lessons):
     """The :class:`Lesson` a submission belongs to, or None.
 
-    In order: the notebook metadata ``gdlab.lesson``; the lesson sharing most solution
-    grade_ids with it; a file name starting with the lesson number or containing the
-    lesson's file name.
+    In order: the notebook metadata ``gdlab.lesson``, unless none of the notebook's
+    exercise ids is in that lesson while another lesson has some (the ids are the more
+    specific evidence: a lesson renumbered between releases keeps its ids' meaning only in
+    the lesson that has them); the lesson sharing most grade_ids with it; a file name
+    starting with the lesson number or containing the lesson's file name.
     """
-    lesson = _lesson_of_metadata(submission.metadata)
-    if lesson in lessons:
-        return lessons[lesson]
-    ids = set(submission.solutions) | {g for g in map(_grade_id, submission.cells) if g}
+    ids = _exercise_ids(submission)
     best, best_n = None, 0
     for les in lessons.values():
-        n = len(ids & (set(les.solution_ids) | set(les.check_ids)))
+        n = _shared(ids, les)
         if n > best_n:
             best, best_n = les, n
+    lesson = _lesson_of_metadata(submission.metadata)
+    if lesson in lessons and (_shared(ids, lessons[lesson]) or best is None):
+        return lessons[lesson]
     if best is not None:
         return best
     filename = submission.path.name
@@ -242,6 +253,17 @@ def identify_lesson(submission, lessons):
         if les.path.stem in filename:
             return les
     return None
+
+
+def foreign_answers(submission, lesson):
+    """The notebook's answer cells (solution grade_ids, sorted) when it has some and none
+    of them is an answer cell of ``lesson``; else []. Such a notebook was handed in from
+    another release of the course (lessons renumbered, exercises renamed): grading it
+    against ``lesson`` would give 0 for answers that exist, just not under these ids."""
+    answers = set(submission.solutions)
+    if answers and not answers & set(lesson.solution_ids):
+        return sorted(answers)
+    return []
 
 
 def lesson_note(submission, lesson):
@@ -255,9 +277,9 @@ def lesson_note(submission, lesson):
                 f"copied into a new notebook?); it was graded as lesson {lesson.lesson}, "
                 "found from its exercise ids or file name.")
     if meta != lesson.lesson:
-        return (f"Note: the notebook's metadata names lesson {meta}, which is not among the "
-                f"lessons graded; it was graded as lesson {lesson.lesson}, found from its "
-                "exercise ids or file name.")
+        return (f"Note: the notebook's metadata names lesson {meta}, but it was graded as "
+                f"lesson {lesson.lesson}, found from its exercise ids or file name (lesson "
+                f"{meta} is not among the lessons graded, or has none of its exercises).")
     if from_name is not None and from_name != meta:
         return (f"Note: the file name says lesson {from_name}, but the notebook is lesson "
                 f"{meta} (its metadata); it was graded as lesson {meta}.")

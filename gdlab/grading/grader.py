@@ -26,8 +26,9 @@ import traceback
 from dataclasses import asdict, dataclass, field, fields
 
 from gdlab.checks import evaluate, get_exercise
-from gdlab.grading.assemble import (UNKNOWN_LESSON, InvalidSubmission, assemble,
-                                    identify_lesson, lesson_note, read_submission)
+from gdlab.grading.assemble import (OTHER_RELEASE, UNKNOWN_LESSON, InvalidSubmission, assemble,
+                                    foreign_answers, identify_lesson, lesson_note,
+                                    read_submission)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
 from gdlab.grading.integrity import code_flags, fingerprint
 from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
@@ -249,6 +250,19 @@ class Grader:
                 "Could not tell which lesson this notebook belongs to (no gdlab.lesson "
                 f"metadata, no known exercise ids, no lesson number in the file name). "
                 f"Known lessons: {known}.")
+        foreign = foreign_answers(sub, lesson)
+        if foreign:
+            shown = ", ".join(a.removesuffix("-solution") for a in foreign[:4])
+            more = f" and {len(foreign) - 4} more" if len(foreign) > 4 else ""
+            wanted = ", ".join(lesson.check_ids) or "none"
+            return SubmissionGrade(
+                name, str(path), sub.sha256, OTHER_RELEASE,
+                f"Not graded: this notebook answers exercises {shown}{more}, and none of them "
+                f"is in lesson {lesson.lesson} ({lesson.name}) as released now, whose "
+                f"exercises are {wanted}. It was probably downloaded from another release of "
+                "the course (lessons renumbered or exercises renamed). Copy the answers into "
+                "the current lesson notebook and hand that in; nothing here was scored.",
+                lesson.lesson, lesson.name, lesson.sha256)
         grade = SubmissionGrade(name, str(path), sub.sha256, GRADED,
                                 lesson_note(sub, lesson), lesson.lesson, lesson.name,
                                 lesson.sha256)
