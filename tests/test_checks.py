@@ -313,6 +313,26 @@ def test_unknown_id_suggests_the_closest():
         check("derivative")
 
 
+def test_ids_of_the_release_before_lesson_09_was_split_still_work_with_a_warning(capsys):
+    # An old lesson-09 notebook has a locked cell check("09-newton-step"); after the split
+    # it failed with "Unknown exercise '09-newton-step'".
+    with pytest.warns(UserWarning, match="'09-newton-step' is called '10-newton-step'"):
+        check("09-newton-step",
+              namespace={"newton_step": lambda x, g, H: x - np.linalg.solve(H, g)})
+    assert capsys.readouterr().out.startswith("✔ 10-newton-step: ")
+    with pytest.warns(UserWarning, match="hand in the current lesson 11 notebook"):
+        hint("10-config")
+    with pytest.raises(ValueError, match="Unknown exercise '10-r3'"):
+        hint("10-r3")
+
+
+def test_every_renamed_id_points_at_an_exercise_and_shadows_none():
+    from gdlab.checks.registry import _RENAMED
+    for old, new in _RENAMED.items():
+        assert get_exercise(new).id == new
+        assert old not in {e.id for e in exercises(old[:2])}, f"{old} is a current id too"
+
+
 # -------------------------------------------------------------------------- progress
 
 def test_progress_shows_every_state():
