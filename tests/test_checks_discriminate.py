@@ -16,6 +16,7 @@ import pytest
 
 from gdlab.checks import decode_probe, evaluate, exercises, probe
 from gdlab.checks.registry import available_lessons
+from test_lesson_checks_09 import _early_stop_against_previous   # the slip, written once
 
 
 def _all_exercises():
@@ -236,18 +237,6 @@ def test_common_slip_is_named_and_earns_nothing(exercise_id, target, wrong, phra
 
 
 # ------------------------- the three messages issue 11 found could never be shown, as learners
-def _early_stop_against_previous(val_losses, patience):
-    best, best_epoch, bad, prev = np.inf, 0, 0, np.inf
-    for e, v in enumerate(val_losses):
-        bad = 0 if v < prev else bad + 1          # compared with the previous epoch
-        if v < best:
-            best, best_epoch = v, e
-        prev = v
-        if bad >= patience:
-            return best_epoch, e
-    return best_epoch, len(val_losses) - 1
-
-
 @pytest.mark.parametrize("exercise_id, wrong, phrase", [
     ("05-stability-limit",
      lambda A: (float(np.max(np.diag(A))), 2 / float(np.max(np.diag(A)))),

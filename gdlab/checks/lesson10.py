@@ -134,8 +134,8 @@ def _damped_compare(got, expected, case):
 def _added_delta(g, H, delta0):
     # delta0, 2 delta0, 3 delta0, ...: lands on the doubling rule's value only by chance
     g, H = _f(g), _f(H)
-    eye, delta = np.eye(len(g)), float(delta0)
-    while np.linalg.eigvalsh(H + delta * eye)[0] <= 0:
+    delta = float(delta0)
+    while not _is_positive_definite(H + delta * np.eye(len(H))):
         delta += float(delta0)
     return _solve_shifted(g, H, delta), delta
 
