@@ -13,8 +13,9 @@ True
 """
 import importlib
 
-from gdlab import data, gradcheck, models, objectives, optim, schedules, train
+from gdlab import data, gradcheck, grids, models, objectives, optim, schedules, train
 from gdlab.gradcheck import check_grad, numerical_grad, relative_error
+from gdlab.grids import GridEdgeWarning, best_on_grid
 from gdlab.history import DivergenceWarning, History
 from gdlab.objectives import Objective
 from gdlab.optim import (SGD, Adagrad, Adam, AdamW, Newton, RMSprop, clip_grad_norm,
@@ -27,16 +28,28 @@ _LAZY_MODULES = ("plotting", "widgets", "checks", "release", "grading")
 
 __all__ = [
     # modules
-    "objectives", "optim", "schedules", "train", "data", "models", "gradcheck",
+    "objectives", "optim", "schedules", "train", "data", "models", "gradcheck", "grids",
     *_LAZY_MODULES,
     # training
-    "minimize", "fit", "History", "DivergenceWarning",
+    "minimize", "fit", "History", "DivergenceWarning", "best_on_grid", "GridEdgeWarning",
     # optimizers and clipping
     "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Newton",
     "clip_grad_norm", "clip_grad_value", "grad_norm",
     # objectives and gradient checking
     "Objective", "check_grad", "numerical_grad", "relative_error",
 ]
+
+
+def _attach_alt_text():
+    # In a Jupyter kernel every figure shown gets alt text that describes its data (see
+    # gdlab.figure_text); outside IPython this costs one dictionary lookup.
+    import sys
+    if "IPython" in sys.modules:
+        from gdlab import figure_text
+        figure_text.install()
+
+
+_attach_alt_text()
 
 
 def __getattr__(name):

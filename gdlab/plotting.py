@@ -25,8 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab._validation import Interval, check
+from gdlab.figure_text import alt_text, describe  # noqa: F401  (part of this module's API)
 
-__all__ = ["PALETTE", "COLORS", "contour", "path", "loss_curves", "trace_1d"]
+__all__ = ["PALETTE", "COLORS", "contour", "path", "loss_curves", "trace_1d", "describe",
+           "alt_text"]
 
 # Okabe-Ito, reordered so the first colours contrast most on white; yellow and black last.
 COLORS = {

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab._validation import Interval, check
+from gdlab.grids import GridEdgeWarning, best_on_grid  # re-exported: tuning picks a rate
 from gdlab.epochs import GeneralEpoch, LeastSquaresSGDEpoch, Records, RowChunks, Stop
 from gdlab.history import DivergenceWarning, History
 from gdlab.models._validate import check_X
 
-__all__ = ["minimize", "fit", "History", "DivergenceWarning"]
+__all__ = ["minimize", "fit", "History", "DivergenceWarning", "best_on_grid", "GridEdgeWarning"]
 
 #: ``record_path=None`` keeps the path when it needs at most this many numbers (16 MB).
 PATH_LIMIT = 2_000_000
