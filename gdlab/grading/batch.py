@@ -20,6 +20,7 @@ from pathlib import Path
 from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
+from gdlab.grading.platforms import read_roster, write_platform_gradebooks
 from gdlab.grading.integrity import fingerprint, similarity_flags
 from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
@@ -254,17 +255,21 @@ def _run_coroutine(coro):
 
 
 def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
-                      force=False, progress=True, stream=None, student_pattern=None):
+                      force=False, progress=True, stream=None, student_pattern=None,
+                      roster=None, missing="blank"):
     """Grade notebook files (or folders of them) into ``out_dir``.
 
     Writes out_dir/grades.json, out_dir/grades.csv and out_dir/feedback/<name>.html, and
     at the end out_dir/report.html and out_dir/gradebook.csv (students found by
-    ``student_pattern``, a regex text; None: see gradebook.py).
+    ``student_pattern``, a regex text; None: see gradebook.py), gradebook-canvas.csv and
+    gradebook-moodle.csv (``roster``: a path to the platform's class list, see platforms.py;
+    ``missing``: "blank" or "zero" for a student on it who handed nothing in).
     Returns a :class:`BatchResult`. Raises FileNotFoundError / ValueError for a missing
     lessons folder, a missing submission path or an out_dir/grades.json not written by
     this grader.
     """
     options = options or GradeOptions()
+    roster = None if roster is None else read_roster(roster)   # a bad roster stops us early
     pattern = None if student_pattern is None else compile_student_pattern(student_pattern)
     check_out_dir(out_dir)
     paths = expand_submissions(submissions)
@@ -313,4 +318,6 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)
     result.notes = write_gradebook(data, out_dir / "gradebook.csv")
+    result.notes += [n for n in write_platform_gradebooks(data, out_dir, roster, missing)
+                     if n not in result.notes]
     return result

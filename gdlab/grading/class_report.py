@@ -18,7 +18,7 @@ import json
 import re
 from collections import Counter
 
-from gdlab.grading.gradebook import class_table, lesson_key, student_of
+from gdlab.grading.gradebook import class_table, lesson_key, lesson_max_points, student_of
 from gdlab.grading.grader import (EX_GRADER_ERROR, EX_KERNEL_DIED, FAILED, GRADED,
                                   NOT_ATTEMPTED, NOT_VERIFIED, PASSED, TIMED_OUT)
 from gdlab.grading.report import atomic_write
@@ -223,21 +223,23 @@ def _flags_section(subs):
 def _students_section(data):
     table = class_table(data)
     rows = []
+    # The share is out of every lesson graded in this run, handed in or not: a student who
+    # skipped a lesson must not look better than one who handed in both.
+    top = sum(lesson_max_points(table).values())
     for student in table.students:
         subs = [table.best.get((student, les)) for les in table.lessons]
-        done = [s for s in subs if s is not None]
-        total = sum(s["score"] for s in done)
-        top = sum(s["max_score"] or 0 for s in done)
+        total = sum(s["score"] for s in subs if s is not None)
         share = total / top if top else 0.0
         rows.append([_td(student),
                      *(_td(_num(s["score"]), s["score"]) if s else _td("", -1) for s in subs),
                      _td(_num(total), total), _td(_num(top), top),
                      _td(f"{share:.0%}", share)])
     header = ["Student", *(table.labels[les] for les in table.lessons), "Total",
-              "Max of lessons handed in", "Share"]
+              "Max (lessons graded)", "Share"]
     parts = ['<section id="students-section"><h2>Students</h2>',
              "<p>Each student's score per lesson (the best one if a lesson was handed in "
-             "twice; empty: not handed in).</p>", _table("students", header, rows)]
+             "twice; empty: not handed in). The share is out of the points of every lesson "
+             "graded in this run, so a lesson not handed in counts as 0.</p>", _table("students", header, rows)]
     if table.unmatched:
         names = ", ".join(s["name"] for s in table.unmatched)
         parts.append(f"<p>Submissions with no student in their path (not in the lines "

@@ -75,6 +75,14 @@ def add_arguments(parser):
                              "names its student for gradebook.csv and report.html (default: "
                              "the STUDENT folder of nbgrader's submitted/STUDENT/ASSIGNMENT/"
                              "x.ipynb, else STUDENT in a file named STUDENT_NN_*.ipynb)")
+    parser.add_argument("--roster", default=None, metavar="CSV",
+                        help="the class list exported from Canvas or Moodle (or any CSV with "
+                             "a login column): submission folders are matched to it for "
+                             "gradebook-canvas.csv and gradebook-moodle.csv")
+    parser.add_argument("--missing", choices=("blank", "zero"), default="blank",
+                        help="in the platform gradebooks, what a student on the roster who "
+                             "handed nothing in gets: an empty cell (default; the platform "
+                             "keeps what it has) or 0")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -92,7 +100,8 @@ def run(args):
         result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
                                    options=options, force=args.force,
                                    progress=not args.quiet,
-                                   student_pattern=args.student_pattern)
+                                   student_pattern=args.student_pattern,
+                                   roster=args.roster, missing=args.missing)
     except (FileNotFoundError, ValueError, SandboxUnavailable) as err:
         print(f"gdlab grade: {err}", file=sys.stderr)
         return 2
@@ -103,7 +112,7 @@ def run(args):
     failed = [n for n in result.graded if grades[n].status == GRADER_ERROR]
     print(f"graded {len(result.graded)}, skipped {len(result.skipped)} (unchanged; "
           f"--force regrades them); results in {args.out}/grades.csv, report.html, "
-          "gradebook.csv")
+          "gradebook.csv, gradebook-canvas.csv, gradebook-moodle.csv")
     for note in result.notes:
         print(f"gradebook: {note}", file=sys.stderr)
     for name in failed:

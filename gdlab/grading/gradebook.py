@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["DEFAULT_PATTERNS", "compile_student_pattern", "student_of", "gradebook_csv",
-           "write_gradebook", "lesson_label", "lesson_key", "class_table", "ClassTable"]
+           "write_gradebook", "lesson_label", "lesson_key", "class_table", "ClassTable",
+           "lesson_max_points"]
 
 # Tried in this order; a path may match both (nbgrader's folder wins).
 DEFAULT_PATTERNS = (
@@ -125,6 +126,13 @@ def class_table(data):
         best[(student, lesson)] = sub
     return ClassTable(sorted(labels, key=lesson_key), labels, sorted(students), best,
                       unmatched, notes)
+
+
+def lesson_max_points(table):
+    """lesson id -> the points it is out of (every graded submission of a lesson has the
+    same maximum), for the lessons of a :class:`ClassTable`."""
+    return {les: max((s.get("max_score") or 0) for (_, other), s in table.best.items()
+                     if other == les) for les in table.lessons}
 
 
 def gradebook_csv(data):
