@@ -1,4 +1,5 @@
-"""The ``gdlab`` command: ``gdlab release [--check]`` and ``gdlab grade ...``.
+"""The ``gdlab`` command: ``gdlab release [--check]``, ``gdlab grade ...`` and
+``gdlab autograder --gradescope LESSON``.
 
 ``python -m gdlab`` runs the same code. The grade subcommand belongs to
 ``gdlab.grading.cli`` (``add_arguments(parser)`` and ``run(args) -> int``); this module only
@@ -85,7 +86,30 @@ def build_parser():
                      help="folder of lesson notebooks (default: lessons)")
     rel.set_defaults(func=_run_release)
     _mount_grade(sub)
+    auto = sub.add_parser(
+        "autograder", help="build a course platform's autograder for one lesson",
+        description="Build Gradescope's autograder.zip for one lesson: it grades the "
+                    "submitted notebook with the same grader as `gdlab grade`.")
+    auto.add_argument("--gradescope", required=True, metavar="LESSON",
+                      help="the lesson: its number (03), its name or its notebook's path")
+    auto.add_argument("--out", default="autograder.zip", metavar="ZIP",
+                      help="where to write the zip (default: autograder.zip)")
+    auto.add_argument("--lessons", default=None, metavar="DIR",
+                      help="folder of released lessons (default: as for gdlab grade)")
+    auto.set_defaults(func=_run_autograder)
     return parser
+
+
+def _run_autograder(args):
+    from gdlab.grading.gradescope import build_autograder
+    try:
+        path = build_autograder(args.gradescope, args.out, lessons_dir=args.lessons)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"gdlab autograder: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it as the autograder of a Gradescope programming "
+          "assignment (Ubuntu base image)")
+    return 0
 
 
 def main(argv=None):
