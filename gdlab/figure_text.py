@@ -66,7 +66,10 @@ def _num(v):
 
 def _label(text):
     text = " ".join(str(text).split())
-    return "" if text.startswith("_") else text
+    if text.startswith("_"):          # matplotlib's "no label" (_child0, _line1...)
+        return ""
+    # mathtext reads badly aloud: "$f(x_k) - f^\\star$" -> "f(x_k) - f*"
+    return text.replace("$", "").replace("^\\star", "*").replace("\\", "")
 
 
 def _axis_phrase(ax, which):
@@ -79,17 +82,18 @@ def _axis_phrase(ax, which):
 
 
 def _trend(y):
-    ups = sum(1 for a, b in zip(y, y[1:]) if b > a)
-    downs = sum(1 for a, b in zip(y, y[1:]) if b < a)
-    if ups == 0 and downs == 0:
+    signs = [1 if b > a else -1 for a, b in zip(y, y[1:]) if b != a]
+    if not signs:
         return "stays flat"
-    if ups == 0:
-        return "falls"
-    if downs == 0:
-        return "rises"
-    if min(ups, downs) > 0.25 * (ups + downs):
+    turns = sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+    if turns == 0:
+        return "rises" if signs[0] > 0 else "falls"
+    if turns == 1:
+        return "falls, then rises" if signs[0] < 0 else "rises, then falls"
+    ups = signs.count(1)
+    if min(ups, len(signs) - ups) > 0.25 * len(signs):
         return "goes up and down"
-    return "mostly falls" if downs > ups else "mostly rises"
+    return "mostly rises" if 2 * ups > len(signs) else "mostly falls"
 
 
 def _line_phrase(line):

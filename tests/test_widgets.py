@@ -671,3 +671,28 @@ def test_every_dashboard_builds_redraws_and_has_a_static_figure(name):
             w.value = not w.value
     dash.canvas.draw()
     assert dash.status.value
+
+
+# --- what a screen reader gets (gdlab/widgets/_a11y.py; the browser test checks the DOM) ---
+
+def test_dashboard_carries_the_accessibility_hooks_and_a_live_description():
+    import ipywidgets
+    from gdlab.widgets._a11y import A11Y_SCRIPT
+    box = widgets.descent_1d("parabola", lr=0.3, x0=2.5, steps=20)
+    dash = box.dashboard
+    assert "gdlab-dashboard" in box._dom_classes
+    assert "gdlab-status" in dash.status._dom_classes
+    assert "gdlab-figure-description" in dash.description._dom_classes
+    scripts = [c for c in box.children if isinstance(c, ipywidgets.Output)]
+    assert len(scripts) == 1
+    (shown,) = scripts[0].outputs
+    assert shown["data"]["application/javascript"] == A11Y_SCRIPT
+    for hook in ("aria-label", "aria-valuetext", "aria-live", "gdlab-figure-description",
+                 "focus-visible", "'pause'"):
+        assert hook in A11Y_SCRIPT
+    # the description says what the figure shows now, and follows the controls
+    before = dash.description.value
+    assert "monotone" in before and "falls" in before
+    dash.controls["lr"].value = 1.5
+    dash.flush()
+    assert dash.description.value != before and "oscillating" in dash.description.value

@@ -28,6 +28,9 @@ from gdlab.plotting import COLORS  # noqa: F401  (re-exported to the dashboards)
 
 from gdlab.kernel_setup import enable_widget_frontend, frontend_help
 
+from gdlab.figure_text import alt_text
+
+from ._a11y import a11y_output
 from ._canvas import DPI, StaticFigure, make_canvas, static_canvas
 from ._throttle import Throttle
 
@@ -157,6 +160,11 @@ class Dashboard:
         self.controls = self._build_controls()
         self.warning = ""
         self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
+        self.status.add_class("gdlab-status")         # a polite live region (_a11y.py)
+        # What the figure shows, as text for a screen reader (the canvas's label); hidden
+        # from sight, rewritten with every redraw.
+        self.description = W.HTML(layout=W.Layout(display="none"))
+        self.description.add_class("gdlab-figure-description")
         self.play = PlayControls(self.max_frames, self._frame_changed) if self.has_play else None
         self.result = None
         self.updates = 0
@@ -172,8 +180,9 @@ class Dashboard:
         rows = [self._controls_layout()]
         if self.play is not None:
             rows.append(self.play.widget)
-        rows += [figure_part, self.status]
+        rows += [figure_part, self.status, self.description, a11y_output()]
         self.widget = DashboardBox(self, children=rows)
+        self.widget.add_class("gdlab-dashboard")
 
     # --- to be provided by subclasses ---------------------------------------------------
     def _build_view(self, fig, animated):  # pragma: no cover - abstract
@@ -237,7 +246,17 @@ class Dashboard:
             lines.append(html.escape(self.view.info.get_text()).replace("\n", " &nbsp;·&nbsp; "))
         lines.append(f'<span style="color:{color}">{text}</span>')
         self.status.value = "<br>".join(lines)
+        self.description.value = html.escape(self.describe())
         self.canvas.draw_idle()
+
+    def describe(self):
+        """The figure's current state in words (the canvas's accessible label): the
+        status line, then what the data on the figure show."""
+        parts = [self.warning or self._status_text()]
+        if hasattr(self.view, "info"):        # hidden on the live figure, shown as status
+            parts.append(self.view.info.get_text())
+        said = ". ".join(" ".join(p.split()) for p in parts if p)
+        return (f"{said}. " if said else "") + alt_text(self.figure)
 
     def _status_text(self):
         return ""
