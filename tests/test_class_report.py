@@ -239,5 +239,17 @@ def test_report_in_chromium(browser, data, tmp_path):
     assert high_first == sorted(high_first, reverse=True)
     students.locator("th", has_text="Student").click()
     assert students.evaluate(first_col) == sorted(names)
+    # by keyboard (issue 21: no header could be reached): Tab to a header's button, Enter
+    total = students.locator("th", has_text="Total")
+    total.locator("button").focus()
+    page.keyboard.press("Enter")
+    assert total.get_attribute("aria-sort") == "ascending"
+    assert [float(t) for _, t in students.evaluate(total_col)] == low_first
+    page.keyboard.press("Space")
+    assert total.get_attribute("aria-sort") == "descending"
+    assert students.locator("th", has_text="Student").get_attribute("aria-sort") is None
+    # the histograms are also given as numbers
+    counts = page.locator("#histogram-counts-01 tbody tr")
+    assert counts.count() >= 2 and ": " in counts.first.text_content()
     assert errors == []
     page.close()

@@ -31,19 +31,24 @@ TOP_MISTAKES = 5
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
 color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;
-padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3;cursor:pointer;
-user-select:none}th[data-dir=asc]::after{content:" \\25B2"}th[data-dir=desc]::after{content:
+padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3;
+user-select:none}th button{font:inherit;color:inherit;background:none;border:0;padding:0;
+width:100%;text-align:inherit;cursor:pointer}th button:focus-visible{
+outline:3px solid #0072B2;outline-offset:2px}th[data-dir=asc]::after{content:" \\25B2"}th[data-dir=desc]::after{content:
 " \\25BC"}td.n{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%}
 .msg{white-space:pre-wrap;font-family:monospace;font-size:.85em}section{margin-bottom:2.5rem}"""
 
-# Click a header: sort the body rows by that column (numbers by data-v, else text), and
+# Click a header (or press Enter or Space on its button, whose click reaches the
+# header): sort the body rows by that column (numbers by data-v, else text), and
 # click again to reverse. Rows keep their relative order on ties (Array.sort is stable).
 _SORT_JS = """document.querySelectorAll("table.sortable th").forEach(th => {
   th.addEventListener("click", () => {
     const body = th.closest("table").tBodies[0], col = th.cellIndex;
     const dir = th.dataset.dir === "asc" ? -1 : 1;
-    th.parentNode.querySelectorAll("th").forEach(h => delete h.dataset.dir);
+    th.parentNode.querySelectorAll("th").forEach(h => {
+      delete h.dataset.dir; h.removeAttribute("aria-sort"); });
     th.dataset.dir = dir === 1 ? "asc" : "desc";
+    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
     const key = r => { const c = r.cells[col];
       return c.dataset.v !== undefined ? Number(c.dataset.v) : c.textContent; };
     const rows = [...body.rows].sort((a, b) => { const x = key(a), y = key(b);
@@ -67,7 +72,9 @@ def _td(text, v=None):
 
 
 def _table(table_id, header, rows):
-    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    # a button in each header: reachable by Tab, sorts with Enter or Space (_SORT_JS)
+    head = "".join(f'<th scope="col"><button type="button">{e(h)}</button></th>'
+                   for h in header)
     body = "\n".join(f"<tr>{''.join(r)}</tr>" for r in rows)
     return (f'<table id="{e(table_id)}" class="sortable"><thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}\n</tbody></table>")
@@ -89,19 +96,44 @@ def anonymise(text, sub):
 
 # ---------------------------------------------------------------------------- figures
 
-def _histograms(lesson, subs, exercises):
-    """One PNG (base64): the lesson total and each exercise as histograms of points."""
-    # A bare Figure on an Agg canvas: no pyplot, so an instructor's notebook backend and
-    # open figures are left alone.
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+def _panels(lesson, subs, exercises):
+    """(title, points, max) for the lesson total and each exercise."""
     panels = [(f"lesson {lesson} total", [s["score"] for s in subs],
                max(s["max_score"] or 0 for s in subs))]
     for gid in exercises:
         exs = [s["exercises"][gid] for s in subs if gid in s["exercises"]]
         panels.append((gid, [x["points"] for x in exs], max(x["max_points"] for x in exs)))
+    return panels
+
+
+def _bin_edges(top):
+    import numpy as np
+    return np.linspace(0, top or 1.0, 11)
+
+
+def _counts_table(lesson, panels):
+    """The histograms as text: per panel, how many submissions fall in each non-empty bin
+    (a screen reader cannot read the bars)."""
+    import numpy as np
+    rows = []
+    for title, values, top in panels:
+        edges = _bin_edges(top)
+        counts, _ = np.histogram(values, bins=edges)
+        text = "; ".join(f"{_num(a)} to {_num(b)}: {c}" for a, b, c in
+                         zip(edges[:-1], edges[1:], counts) if c)
+        rows.append([_td(title), _td(len(values), len(values)), _td(text or "none")])
+    return ("<details><summary>The histograms as a table</summary>" +
+            _table(f"histogram-counts-{lesson}", ["Histogram", "Submissions",
+                                                  "Points (bin): submissions"], rows) +
+            "</details>")
+
+
+def _histograms(lesson, panels):
+    """One PNG (base64): the lesson total and each exercise as histograms of points."""
+    # A bare Figure on an Agg canvas: no pyplot, so an instructor's notebook backend and
+    # open figures are left alone.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     ncols = min(4, len(panels))
     nrows = -(-len(panels) // ncols)
     width, height = 3.2 * ncols, 2.3 * nrows
@@ -113,7 +145,7 @@ def _histograms(lesson, subs, exercises):
         top=1 - 0.3 / height, wspace=0.45, hspace=0.75))
     for ax, (title, values, top) in zip(axes.flat, panels):
         top = top or 1.0
-        ax.hist(values, bins=np.linspace(0, top, 11), color="#4c78a8", edgecolor="white")
+        ax.hist(values, bins=_bin_edges(top), color="#4c78a8", edgecolor="white")
         ax.set_title(f"{title} (max {top:g})", fontsize=9)
         ax.set_xlim(0, top)
         ax.set_xlabel("points", fontsize=8)
@@ -137,9 +169,15 @@ def _lesson_section(lesson, subs, titles):
     parts = [f'<section id="lesson-{e(lesson)}"><h2>Lesson {e(label)}</h2>',
              f"<p>{len(subs)} submissions; mean score {_num(mean)} of {_num(top)}.</p>"]
     if exercises:
-        png = _histograms(lesson, subs, exercises)
-        parts.append(f'<img alt="Histograms of the points in lesson {e(lesson)}: the total '
-                     f'and each exercise" src="data:image/png;base64,{png}">')
+        panels = _panels(lesson, subs, exercises)
+        png = _histograms(lesson, panels)
+        total = panels[0][1]
+        full = sum(1 for v in total if v >= panels[0][2])
+        parts.append(f'<img alt="Histograms of the points in lesson {e(lesson)}, the total '
+                     f'and each exercise: {full} of {len(total)} submissions have full '
+                     f'marks, the lowest total is {_num(min(total))}; the counts per bin '
+                     f'are in the table below." src="data:image/png;base64,{png}">')
+        parts.append(_counts_table(lesson, panels))
     rows, mistake_rows = [], []
     for gid in exercises:
         graded = [s for s in subs if gid in s["exercises"]]
