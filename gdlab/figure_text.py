@@ -10,9 +10,12 @@ writes that text and attaches it to every matplotlib figure a kernel displays:
   ranges, and for each curve where it starts, where it ends, its lowest and highest value;
   for scatters and bars their extent. gdlab's plotting helpers add a sentence of their own
   (:func:`note`), so a figure drawn with them is described without extra work.
-* :func:`install` wraps IPython's PNG formatter for figures so that the text travels with
-  the image, whether the figure is shown by ``plt.show()``, at the end of a cell or with
-  ``display(fig)``. ``import gdlab`` in a kernel installs it (see ``gdlab/__init__.py``).
+* :func:`install` wraps IPython's display formatter so that the text travels with the
+  image, whether the figure is shown by ``plt.show()``, at the end of a cell or with
+  ``display(fig)``: as the PNG's ``alt`` metadata (nbconvert's HTML uses it) and as a
+  ``text/html`` ``<img alt=...>`` of the same PNG (what JupyterLab 4 and Notebook 7 show,
+  since their image renderer ignores the metadata). ``import gdlab`` in a kernel installs
+  it (see ``gdlab/__init__.py``).
 
 matplotlib is only imported by the functions that draw on it.
 """
@@ -189,6 +192,17 @@ def _is_figure(obj):
                for c in type(obj).__mro__)
 
 
+def _img_html(png, metadata):
+    import base64
+    import html
+    if isinstance(png, bytes):
+        png = base64.b64encode(png).decode("ascii")
+    size = "".join(f' {k}="{int(metadata[k])}"' for k in ("width", "height")
+                   if isinstance(metadata.get(k), (int, float)))
+    return (f'<img src="data:image/png;base64,{png}"{size} '
+            f'alt="{html.escape(metadata["alt"], quote=True)}">')
+
+
 def install(shell=None):
     """Make IPython attach the alt text to every PNG of a matplotlib figure it displays.
 
@@ -216,6 +230,12 @@ def install(shell=None):
             png = dict(metadata.get("image/png") or {})
             png.setdefault("alt", alt_text(obj))
             metadata["image/png"] = png
+            # JupyterLab 4 and Notebook 7 draw image/png without its alt (their
+            # renderImage sets only src, width and height), but prefer text/html when a
+            # bundle has it: the same PNG as an <img> with the alt text.
+            if "text/html" not in data:
+                data = dict(data)
+                data["text/html"] = _img_html(data["image/png"], png)
         return data, metadata
 
     format_with_alt._gdlab_wrapped = True

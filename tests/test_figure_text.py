@@ -67,6 +67,11 @@ def test_a_kernel_attaches_the_text_to_every_png_however_the_figure_is_shown(tmp
     alts = [o.metadata["image/png"]["alt"] for c in nb.cells for o in c.outputs
             if "image/png" in o.get("data", {})]
     assert len(alts) == 3
+    # JupyterLab ignores the metadata; the text/html twin carries the alt attribute
+    htmls = [o.data["text/html"] for c in nb.cells for o in c.outputs
+             if "image/png" in o.get("data", {})]
+    assert all(h.startswith('<img src="data:image/png;base64,') for h in htmls)
+    assert 'alt="Hand-written: rises to 3."' in htmls[1]
     assert "'run' falls from 4" in alts[0]
     assert alts[1] == "Hand-written: rises to 3."
     assert "2 bars of heights 3, 5" in alts[2]
