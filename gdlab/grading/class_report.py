@@ -298,7 +298,7 @@ def class_report_html(data, *, titles=None, title="Class report"):
     students = {_student(s) for s in subs} - {None}
     toc = " · ".join(f'<a href="#lesson-{e(les)}">{e(les)}</a>' for les in lessons)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
+             f"<title>{e(title)}</title><style>{_STYLE}</style></head><body><main>",
              f"<h1>{e(title)}</h1>",
              f"<p>{len(subs)} submissions from {len(students)} students. Lessons: {toc}. "
              'Also: <a href="#problems-section">time-outs and crashes</a> · '
@@ -306,7 +306,7 @@ def class_report_html(data, *, titles=None, title="Class report"):
              "Click a table header to sort by that column.</p>"]
     parts += [_lesson_section(les, by_lesson[les], titles) for les in lessons]
     parts += [_problems_section(subs), _flags_section(subs), _students_section(data),
-              f"<script>{_SORT_JS}</script></body></html>\n"]
+              f"</main><script>{_SORT_JS}</script></body></html>\n"]
     return "\n".join(parts)
 
 

@@ -137,7 +137,7 @@ def feedback_html(grade, titles=None):
     titles = titles or {}
     e = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>Feedback: {e(grade.name)}</title><style>{_STYLE}</style></head><body>",
+             f"<title>Feedback: {e(grade.name)}</title><style>{_STYLE}</style></head><body><main>",
              f"<h1>Feedback for {e(grade.name)}</h1>"]
     if grade.lesson:
         parts.append(f"<p>Lesson {e(grade.lesson)} ({e(grade.lesson_file)}). Score: "
@@ -165,7 +165,7 @@ def feedback_html(grade, titles=None):
                 parts.append(f'<div class="flags"><p>Flagged for your instructor to look '
                              f"at (no points were taken; this only says what a person "
                              f"should read):</p><ul>{items}</ul></div>")
-    parts.append("</body></html>\n")
+    parts.append("</main></body></html>\n")
     return "\n".join(parts)
 
 
