@@ -17,7 +17,9 @@ JupyterLab, Notebook 7, VS Code), that:
   redraw (throttled like the redraw itself);
 * draws a visible focus outline on handles and buttons.
 
-The script is idempotent (one MutationObserver per page) and touches only elements inside
+The script is idempotent (one MutationObserver per page). Control names, value texts and
+play buttons are fixed for every ipywidget on the page once a dashboard has loaded it
+(lesson 00's plain "drag me" slider too); the live region and the canvas label only inside
 gdlab dashboards (class ``gdlab-dashboard``).
 """
 from __future__ import annotations
@@ -28,9 +30,9 @@ A11Y_SCRIPT = r"""
 (function () {
   if (window.gdlabA11y) { window.gdlabA11y(); return; }
   var css = document.createElement('style');
-  css.textContent = '.gdlab-dashboard .noUi-handle:focus-visible, ' +
-    '.gdlab-dashboard button:focus-visible, .gdlab-dashboard select:focus-visible, ' +
-    '.gdlab-dashboard input:focus-visible { outline: 3px solid FOCUS; outline-offset: 2px; }' +
+  css.textContent = '.jupyter-widgets .noUi-handle:focus-visible, ' +
+    '.jupyter-widgets button:focus-visible, .jupyter-widgets select:focus-visible, ' +
+    '.jupyter-widgets input:focus-visible { outline: 3px solid FOCUS; outline-offset: 2px; }' +
     '.gdlab-figure-description { position: absolute; width: 1px; height: 1px; ' +
     'overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }';
   document.head.appendChild(css);
@@ -41,7 +43,7 @@ A11Y_SCRIPT = r"""
   var ICONS = {'fa-play': 'play', 'fa-pause': 'pause', 'fa-stop': 'stop',
                'fa-retweet': 'repeat', 'fa-repeat': 'repeat'};
   function fix(root) {
-    root.querySelectorAll('.gdlab-dashboard .jupyter-widgets').forEach(function (w) {
+    root.querySelectorAll('.jupyter-widgets').forEach(function (w) {
       var label = text(w.querySelector(':scope > .widget-label'));
       var readout = w.querySelector(':scope > .widget-readout');
       w.querySelectorAll('[role="slider"]').forEach(function (h) {
@@ -51,7 +53,7 @@ A11Y_SCRIPT = r"""
       w.querySelectorAll(':scope > select, :scope > input, :scope > textarea')
         .forEach(function (c) { set(c, 'aria-label', label); });
     });
-    root.querySelectorAll('.gdlab-dashboard .widget-play button').forEach(function (b) {
+    root.querySelectorAll('.widget-play button').forEach(function (b) {
       var icon = b.querySelector('i');
       if (!icon) { return; }
       Object.keys(ICONS).forEach(function (k) {
