@@ -9,7 +9,7 @@ import numpy as np
 
 import gdlab
 
-from lesson_verdict import table_tests
+from lesson_verdict import table_tests, verdict
 
 
 # ------------------------------------------------------------------ right answers
@@ -119,6 +119,19 @@ def _adam_eps_inside(x, m, v, g, t, lr, beta1, beta2, eps):
     return x - lr * m_hat / np.sqrt(v_hat + eps), m_new, v_new
 
 
+def _adam_efficient_form(x, m, v, g, t, lr, beta1, beta2, eps):
+    # Kingma & Ba (2015), the note after Algorithm 1: both corrections folded into the
+    # rate, eps added to sqrt(v) (issue 19: this got a generic mismatch)
+    _, m_new, v_new = adam_step(x, m, v, g, t, lr, beta1, beta2, eps)
+    lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return x - lr_t * m_new / (np.sqrt(v_new) + eps), m_new, v_new
+
+
+def _steps_eps_inside_sqrt(g, k, lr, alpha, eps):
+    # issue 19: "is -0.00316228, but the expected value is -0.00316228"
+    return (-lr * g / np.sqrt(k * g * g + eps), -lr * g / np.sqrt((1 - alpha ** k) * g * g + eps))
+
+
 def _adamw_decays_new_x(x, m, v, g, t, lr, beta1, beta2, eps, weight_decay):
     moved, m_new, v_new = adam_step(x, m, v, g, t, lr, beta1, beta2, eps)
     return moved * (1 - lr * weight_decay), m_new, v_new
@@ -142,6 +155,8 @@ WRONG = [
     ("07-adam-step", {"adam_step": lambda x, m, v, g, t, *rest: adam_step(
         x, m, v, g, t + 1, *rest)}, "t + 1"),
     ("07-adam-step", {"adam_step": _adam_eps_inside}, "eps is inside the square root"),
+    ("07-adam-step", {"adam_step": _adam_efficient_form}, "'efficient' form"),
+    ("07-adam-step", {"adam_step": _adam_efficient_form}, "eps / sqrt(1 - beta2**t)"),
     ("07-adamw-step", {"adamw_step": _adam_l2}, "gradient"),
     ("07-adamw-step", {"adamw_step": _adamw_decays_new_x}, "NEW x"),
     ("07-adamw-step", {"adamw_step": _adamw_without_lr}, "not multiplied by the learning rate"),
@@ -158,6 +173,8 @@ WRONG = [
      "geometric series"),
     ("07-adaptive-steps", {"constant_gradient_steps": lambda g, k, lr, a, e: (
         -lr * np.sign(g) / k ** 0.5, -lr * np.sign(g) / (1 - a ** k) ** 0.5)}, "left out eps"),
+    ("07-adaptive-steps", {"constant_gradient_steps": _steps_eps_inside_sqrt},
+     "eps inside the square root"),
     ("07-why-adamw", {"adamw_explanation": lambda: "A"}, "ridge solution"),
     ("07-why-adamw", {"adamw_explanation": lambda: "b"}, "0.99"),
     ("07-why-adamw", {"adamw_explanation": lambda: "D"}, "noise"),
@@ -178,3 +195,47 @@ def test_task_examples_hold_for_the_right_answers():
     x, _, _ = adamw_step(np.array([2.0]), np.zeros(1), np.zeros(1), np.zeros(1), 1, 0.1, 0.9,
                          0.999, 1e-8, 0.5)
     assert np.allclose(x, [1.9])
+
+
+# ------------------------------------------------------------------ reveals (issue 19)
+def _lesson_markdown():
+    import nbformat
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "lessons" / "07_momentum_adaptive.ipynb"
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+
+
+def test_the_momentum_window_is_printed_on_a_pass_not_written_in_the_lesson(capsys):
+    # Issue 19: "the markdown just below the check says the momenta within budget lie
+    # between 0.80 and 0.85, around Polyak's 0.81". The window is counted here with
+    # gdlab's own optimizer, on the lesson's grid.
+    bowl = gdlab.objectives.ill_conditioned(100, angle=np.pi / 6)
+    x0 = np.array([-2.5, 1.5])
+    target = 1e-10 * bowl.f(x0)
+    inside = [mu for mu in np.round(np.arange(0.50, 0.96, 0.025), 3)
+              if gdlab.train.minimize(bowl, x0, gdlab.optim.SGD(lr=0.01, momentum=mu),
+                                      steps=400, callback=lambda s, x, f: f < target).n_updates
+              <= 130]
+    window = (f"{min(inside):.3f}", f"{max(inside):.3f}")
+    assert window == ("0.800", "0.850")
+    assert verdict("07-choose-momentum", choose_momentum=lambda: 0.82) == "PASS"
+    shown = capsys.readouterr().out
+    assert f"between {window[0]} and {window[1]}" in shown and "0.810" in shown
+    for text in _lesson_markdown():
+        for number in ("0.80 ", "0.85", "0.81", "0.800", "0.850", "0.810"):
+            assert number not in text, (number, text[:200])
+
+
+def test_no_reveal_without_a_pass(capsys):
+    assert verdict("07-choose-momentum", choose_momentum=lambda: 0.9) != "PASS"
+    assert "between" not in capsys.readouterr().out
+
+
+def test_why_adamw_section_5_does_not_state_option_c_before_the_exercise(capsys):
+    # Issue 19: "section 5 says, before the exercise, what option C says".
+    texts = _lesson_markdown()
+    exercise = next(i for i, t in enumerate(texts) if "07-why-adamw" in t and "**C.**" in t)
+    for text in texts[:exercise]:
+        assert "penalty of its own" not in text and "sqrt{\\hat v_i}" not in text
+    assert verdict("07-why-adamw", adamw_explanation=lambda: "C") == "PASS"
+    assert "penalty of its own for each weight" in capsys.readouterr().out

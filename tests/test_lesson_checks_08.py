@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from lesson_verdict import table_tests
+from lesson_verdict import table_tests, verdict
 
 
 # ------------------------------------------------------------------ right answers
@@ -124,3 +124,33 @@ WRONG = [
 
 
 test_right_answer_passes, test_wrong_answer_names_its_mistake = table_tests(RIGHT, WRONG)
+
+
+# ------------------------------------------------------------------ issue 19: no answer in view
+def _exercise_cells():
+    import nbformat
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "lessons" / "08_applications.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    i = next(k for k, c in enumerate(cells) if c.cell_type == "markdown" and "**C.**" in c.source)
+    return cells, i
+
+
+def test_read_adam_sgd_options_do_not_restate_the_printout():
+    # Issue 19: "08-read-adam-sgd's option C restates the printout". No option quotes a
+    # printed number or the words that describe the printed differences.
+    cells, i = _exercise_cells()
+    options = [line for line in cells[i].source.splitlines() if line.startswith("* **")]
+    assert [o[4] for o in options] == ["A", "B", "C", "D"]
+    for option in options:
+        assert not any(ch.isdigit() for ch in option), option
+        assert "spread" not in option and "example" not in option, option
+
+
+def test_the_reading_is_revealed_by_a_pass_not_by_the_text_after_the_exercise(capsys):
+    cells, i = _exercise_cells()
+    after = " ".join(c.source for c in cells[i + 1:] if c.cell_type == "markdown"
+                     and "## Recap" not in c.source)
+    assert "did not matter" not in after and "What we measured" not in after
+    assert verdict("08-read-adam-sgd", adam_vs_sgd_conclusion=lambda: "C") == "PASS"
+    assert "did not matter" in capsys.readouterr().out

@@ -409,6 +409,9 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     if passed == n:
         cases_text = f"all {n} cases pass" if n > 1 else "1 case passes"
         message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})" + hidden_note
+        if getattr(exercise, "reveal", ""):
+            # what the check confirmed, kept out of the lesson's text until now
+            message += "\n" + exercise.reveal
         return Result(ex_id, PASSED, float(exercise.points), exercise.points, n, n, message,
                       case_messages)
     first = next(f for f in findings if f is not None)

@@ -148,6 +148,11 @@ def _adam(x, m, v, g, t, lr, b1, b2, eps, *, slip=None, wd=0.0, decay=None):
             m_hat, v_hat = m_new / (1 - b1 ** tt), v_new / (1 - b2 ** tt)
         if slip == "eps inside":
             step = lr * m_hat / np.sqrt(v_hat + eps)
+        elif slip == "efficient form":
+            # Kingma & Ba (2015), note after Algorithm 1: fold both corrections into the
+            # rate, alpha_t = lr sqrt(1 - b2^t) / (1 - b1^t), and add eps to sqrt(v), not
+            # to sqrt(v_hat): the torch form with eps replaced by eps / sqrt(1 - b2^t)
+            step = lr * np.sqrt(1 - b2 ** tt) / (1 - b1 ** tt) * m_new / (np.sqrt(v_new) + eps)
         elif slip == "no sqrt":
             step = lr * m_hat / (v_hat + eps)
         else:
@@ -209,6 +214,16 @@ exercise(
             "already the number of this step (1 for the first step): use beta**t."),
         _am("eps inside", "eps is inside the square root. Adam adds it outside: "
             "m_hat / (np.sqrt(v_hat) + eps)."),
+        _am("efficient form", "You wrote the 'efficient' form from the note after Algorithm 1 "
+            "of Kingma & Ba (2015), which TensorFlow/Keras also use: lr_t = lr * sqrt(1 - "
+            "beta2**t) / (1 - beta1**t), then x - lr_t * m / (np.sqrt(v) + eps). It is not "
+            "a wrong algorithm, but it is not the form the task asks for: it adds eps to "
+            "sqrt(v) instead of sqrt(v_hat), which is the torch form with eps replaced by "
+            "eps / sqrt(1 - beta2**t) (about 32 eps at t = 1 with beta2 = 0.999, approaching "
+            "eps as t grows). With eps = 1e-8 and gradients of order 1 the two steps agree "
+            "to better than 1e-6 of their length; the check's cases use a large eps or tiny "
+            "gradients so that the difference shows. Write the torch form: m_hat = m / (1 - beta1**t), v_hat = "
+            "v / (1 - beta2**t), x - lr * m_hat / (np.sqrt(v_hat) + eps)."),
         _am("square m", "Your v averages the square of the new m. The second moment averages "
             "the squared GRADIENT: v = beta2 * v + (1 - beta2) * g**2."),
         _am("no square", "Your v averages g, not g**2: the second moment needs the squared "
@@ -377,6 +392,22 @@ def _judge_momentum(got, expected, case):
             "slower. Try smaller values with steps_to and watch the count.")
 
 
+# The lesson's grid (cell "The whole curve, measured"); the window printed on a pass is read
+# off it with the check's own count, so the text around the exercise need not state it.
+REVEAL_GRID = np.round(np.arange(0.50, 0.96, 0.025), 3)
+
+
+def _momentum_reveal():
+    inside = [float(mu) for mu in REVEAL_GRID
+              if (n := heavy_ball_steps(float(mu))) is not None and n <= MOMENTUM_BUDGET]
+    beta = _best_momentum()
+    return (f"On the grid 0.500, 0.525, ..., 0.950 the momenta within {MOMENTUM_BUDGET} steps "
+            f"lie between {min(inside):.3f} and {max(inside):.3f}, around Polyak's momentum for "
+            f"this fixed lr, max over the curvatures 1 and 100 of (1 - sqrt(lr * curvature))**2 "
+            f"= {beta:.3f}: well above section 1's {_FORMULA_BETA:.3f}. A smaller step needs a "
+            "longer memory to make progress along the flat direction.")
+
+
 exercise(
     id="07-choose-momentum", lesson="07", title="Choose the momentum for a step budget",
     target="choose_momentum", kind="function", points=2,
@@ -414,6 +445,7 @@ exercise(
         "one that makes BOTH directions oscillate, (1 - sqrt(lr * curvature))**2 maximised "
         "over the curvatures 1 and 100. Compute it and return it.",
     ],
+    reveal=_momentum_reveal(),
 )
 
 
@@ -427,6 +459,10 @@ def _adaptive(g, k, lr, alpha, eps, *, slip=None):
     s_rms = {"rms steady": 1.0, "rms no decay": k * (1 - alpha),
              "rms swapped": 1 - (1 - alpha) ** k}.get(slip, 1 - alpha ** k) * g * g
     e = 0.0 if slip == "no eps" else eps
+    if slip == "eps inside":          # sqrt(s + eps) instead of sqrt(s) + eps, in both
+        with np.errstate(all="ignore"):
+            return (float(-lr * g / math.sqrt(s_ada + eps)),
+                    float(-lr * g / math.sqrt(s_rms + eps)))
     with np.errstate(all="ignore"):
         if slip == "ada 1/k":
             d_ada = -lr * g / (k * abs(g) + e)
@@ -498,6 +534,11 @@ exercise(
             "(1 - alpha**k) g**2."),
         _sm("rms no sqrt", "Your RMSprop step divides by the average of g**2 itself; RMSprop "
             "divides by its square root (plus eps)."),
+        _sm("eps inside", "You put eps inside the square root, sqrt(s + eps). AdaGrad and "
+            "RMSprop (torch.optim, and the formulas of section 3) add it outside: "
+            "-lr * g / (sqrt(s) + eps). The two differ by about eps / (2 sqrt(s)) relative to "
+            "the step, so the numbers agree in their first digits, but the task asks for the "
+            "exact value."),
         _sm("no eps", "You left out eps. The task asks for the exact change of x, and both "
             "optimizers divide by sqrt(s) + eps: with small gradients eps is not negligible."),
         _sm("swapped", "Your two numbers are in the wrong order: return the AdaGrad change "
@@ -540,6 +581,13 @@ choice_exercise(
     id="07-why-adamw", lesson="07", title="Why AdamW ends somewhere else",
     target="adamw_explanation", points=1, right=_WHY_ADAMW_RIGHT, wrong=_WHY_ADAMW_WRONG,
     what="the explanation that fits the printout",
+    reveal="C it is. AdamW has settled when its decay and its Adam step cancel, "
+           "m_hat / sqrt(v_hat) = -lam x; with m_hat close to the gradient g this reads "
+           "g + lam sqrt(v_hat) x = 0 for each weight: the ridge condition, but with a penalty "
+           "of its own for each weight, lam sqrt(v_hat_i). sqrt(v_hat_i) is the typical size "
+           "of weight i's gradient, so AdamW regularises large-gradient weights more strongly "
+           "than an L2 penalty does, and small-gradient weights less; the printout's "
+           "fixed point computed with these penalties lands next to AdamW's end point.",
     hints=[
         "Read the printout of section 5 line by line: which runs end at the ridge solution, "
         "and which computed fixed point matches AdamW's end point?",

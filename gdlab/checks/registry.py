@@ -130,6 +130,7 @@ class Exercise:
     hints: tuple = ()
     module: str = field(default="", compare=False)
     hidden: object = "auto"
+    reveal: str = ""
 
     @property
     def seed(self):
@@ -254,7 +255,7 @@ def _number(name, value, ex_id, minimum=0.0, strict=False):
 
 def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="function",
              rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=(),
-             hidden="auto"):
+             hidden="auto", reveal=""):
     """Declare (register) an exercise and return it.
 
     id: "NN-short-name", NN equal to ``lesson``. target: the name the solution cell defines
@@ -268,6 +269,9 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     hints: progressively stronger hints, shown one per ``hint(id)`` call.
     hidden: the grader's extra cases, drawn at grading time: "auto", None or a function
     rng -> list of Case (see :meth:`Exercise.hidden_cases`).
+    reveal: what the check confirms, shown after the pass line (and only on a pass), so
+    that the lesson's text need not state the answer around the exercise: the measured
+    window of a choice, why the right option is right.
     Re-declaring an id from the same module (re-import) replaces it.
     """
     m = _ID_RE.match(id) if isinstance(id, str) else None
@@ -313,12 +317,15 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     for h in hints:
         if not isinstance(h, str) or not h.strip():
             raise TypeError(f"Exercise {id}: every hint must be a non-empty string, got {h!r}")
+    if not isinstance(reveal, str):
+        raise TypeError(f"Exercise {id}: reveal must be a string (the text shown after a "
+                        f"pass), got {reveal!r}")
 
     module = _declaring_module()
     ex = Exercise(id=id, lesson=lesson, title=title.strip(), target=target, kind=kind,
                   points=points, cases=cases, reference=reference, rtol=float(rtol),
                   atol=float(atol), returns=returns, mistakes=mistakes, compare=compare,
-                  hints=hints, module=module, hidden=hidden)
+                  hints=hints, module=module, hidden=hidden, reveal=reveal.strip())
     old = _REGISTRY.get(id)
     if old is not None and old.module != module:
         raise ValueError(f"Exercise id {id!r} is already declared in {old.module}")
@@ -391,11 +398,13 @@ def get_exercise(exercise_id):
                          f"Exercises of lesson {m.group(1)}: {listing}") from None
 
 
-def choice_exercise(*, id, lesson, title, target, points, right, wrong, what, hints):
+def choice_exercise(*, id, lesson, title, target, points, right, wrong, what, hints,
+                    reveal=""):
     """An exercise whose answer is one letter among stated options: ``target()`` returns
     it (case and surrounding spaces ignored). ``right`` is the right letter; ``wrong``
     maps every other letter to the message that says why it is wrong; ``what`` names the
-    right option in the reply to another letter ("the explanation that fits ...")."""
+    right option in the reply to another letter ("the explanation that fits ...");
+    ``reveal`` says why the right option is right, shown on a pass."""
     letters = sorted({right, *wrong})
 
     def judge(got, expected, case):
@@ -411,7 +420,7 @@ def choice_exercise(*, id, lesson, title, target, points, right, wrong, what, hi
         cases=[Case()], reference=lambda: right, returns="any", compare=judge, hidden=None,
         mistakes=[Mistake(letter, (lambda letter=letter: letter), message)
                   for letter, message in wrong.items()],
-        hints=hints)
+        hints=hints, reveal=reveal)
 
 
 def exercises(lesson=None):
