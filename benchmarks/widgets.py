@@ -127,6 +127,16 @@ def main(argv=None):
         fmed, fp95 = percentiles(full)
         print(f"# {name}: {full_draws} full renders in the timed run; without blitting "
               f"median_ms={fmed:.1f} p95_ms={fp95:.1f}", file=sys.stderr, flush=True)
+        # The figure's text for screen readers is rebuilt on every redraw (part of the
+        # timed change above); its own share, measured in this same run:
+        said = []
+        for _ in range(max(args.reps // 5, 10)):
+            t0 = time.perf_counter()
+            dash.describe()
+            said.append(time.perf_counter() - t0)
+        dmed, _ = percentiles(said)
+        print(f"# {name}: describe() median_ms={dmed:.2f} ({dmed / med:.0%} of the redraw "
+              f"median)", file=sys.stderr, flush=True)
     med, p95 = percentiles(naive_descent_2d(max(args.reps // 4, 20)))
     print(f"naive_descent_2d median_ms={med:.1f} p95_ms={p95:.1f}", flush=True)
 
