@@ -6,6 +6,7 @@ a learner gets with one specific, common error, so the check can name it.
 """
 import numpy as np
 
+from gdlab.checks.compare import diagnose
 from gdlab.checks.core import Case, Mistake, exercise
 
 # The three-point example of the lesson: identical columns, infinitely many minimizers.
@@ -339,11 +340,30 @@ def _gd_limit(X, y, theta_start, *, start_part="null"):
     return P @ y + kept
 
 
+# A singular value this much smaller than the largest one makes descent hopeless in that
+# direction: at a stable rate its error shrinks by at most a factor 1 - 2 mu / (L + mu) per
+# step, with mu / L = SLOW**2 = 1e-8, so reaching the check's tolerance (rtol 1e-7) takes
+# more than 1e8 steps. Only the formula gets there; the text of the exercise says so.
+_SLOW = 1e-4
+
+
+def _with_singular_values(rng, m, d, singular_values):
+    """An (m, d) matrix whose nonzero singular values are the given ones (random singular
+    vectors); fewer values than min(m, d) leave a null space."""
+    k = len(singular_values)
+    U = np.linalg.qr(rng.normal(size=(m, k)))[0]
+    V = np.linalg.qr(rng.normal(size=(d, k)))[0]
+    return U @ np.diag(singular_values) @ V.T
+
+
 def _gd_limit_cases(rng):
     t = rng.normal(size=3)
     A = rng.normal(size=(6, 2))
     dependent = np.column_stack([A, A[:, 0] + 2.0 * A[:, 1]])   # rank 2 of 3 columns
     zero_col = np.column_stack([rng.normal(size=5), np.zeros(5), rng.normal(size=5)])
+    # a tiny singular value AND a null space, so both parts of the answer matter
+    slow = _with_singular_values(rng, 8, 4, [2.0, 1.2, 2.0 * _SLOW])
+    slow_wide = _with_singular_values(rng, 3, 5, [2.0, 1.0, 2.0 * _SLOW])
     return [
         # the lesson's identical columns, started at (2, 0): ends at (1.5, -0.5)
         Case(np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), np.array([1.0, 2.0, 3.0]),
@@ -355,13 +375,48 @@ def _gd_limit_cases(rng):
         Case(zero_col, rng.normal(size=5), np.array([0.5, -3.0, 1.0])),
         # full column rank: the null space is {0}, every start ends at the same point
         Case(rng.normal(size=(7, 3)), rng.normal(size=7), rng.normal(size=3)),
+        # a singular value 1e-4 times the largest: descent cannot get there, the formula can
+        Case(slow, rng.normal(size=8), rng.normal(size=4)),
+        Case(slow_wide, rng.normal(size=3), rng.normal(size=5)),
     ]
+
+
+def _slow_directions(X):
+    """(right singular vectors of X whose singular value is tiny but not zero, the largest
+    ratio of the top singular value to theirs)."""
+    _, sv, Vt = np.linalg.svd(_f(X))
+    top = sv.max(initial=0.0)
+    zero = top * max(np.shape(X)) * np.finfo(float).eps
+    tiny = (sv > zero) & (sv <= 1e-3 * top)
+    return Vt[: sv.size][tiny], (top / sv[tiny].min() if tiny.any() else 1.0)
+
+
+def _compare_gd_limit(got, expected, case):
+    finding = diagnose(got, expected, returns="array", rtol=1e-7, atol=1e-9)
+    if finding is None or finding.code != "values":
+        return None if finding is None else finding.message
+    slow, ratio = _slow_directions(case.args[0])
+    diff = _f(got) - expected
+    off_slow = diff - slow.T @ (slow @ diff)
+    if slow.size and np.linalg.norm(off_slow) <= 1e-4 * np.linalg.norm(diff):
+        return ("your result is right in every direction but one: along the direction "
+                f"where X has a singular value {ratio:,.0f} times smaller than its largest "
+                f"it is off by {np.linalg.norm(diff):.3g}. That is what running descent "
+                f"gives: there the curvature is {ratio ** 2:.0e} times smaller than the "
+                "largest one, so at any stable rate each step removes at most a fraction "
+                f"{2 / ratio ** 2:.0e} of the error, and reaching the answer would take "
+                "more than 10^8 steps. (A cut-off in pinv or lstsq, rcond, that treats the "
+                "tiny singular value as zero does the same.) The exercise asks for the "
+                "formula: compute the limit with np.linalg.pinv(X) at its default "
+                "cut-off, without running descent.")
+    return finding.message
 
 
 exercise(
     id="03-gd-limit", lesson="03", title="Predict where descent ends",
     target="gd_limit", kind="function", points=3,
     cases=_gd_limit_cases, reference=_gd_limit, rtol=1e-7, atol=1e-9, returns="array",
+    compare=_compare_gd_limit,
     mistakes=[
         Mistake("start ignored", lambda X, y, t: _gd_limit(X, y, t, start_part="none"),
                 "You return the minimum-norm solution X^+ y whatever the start. That is where "
