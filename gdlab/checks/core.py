@@ -45,7 +45,8 @@ def check(exercise_id, namespace=None):
     The target (e.g. the function ``dfdx``) is looked up in the caller's globals (the
     notebook's namespace) unless ``namespace`` is given.
 
-    * all cases pass: prints one ✔ line and returns None (nbgrader: full points);
+    * all cases pass: prints one ✔ line, then the exercise's ``reveal`` text if it has one,
+      and returns None (nbgrader: full points);
     * some cases pass: returns a :class:`PartlyRight` that shows the message explaining the
       mistake and whose plain text is the points earned (nbgrader: that partial credit);
     * untouched stub: raises :class:`NotAttempted`; no points: raises
@@ -61,6 +62,8 @@ def check(exercise_id, namespace=None):
     _results[ex.id] = result
     if result.status == PASSED:
         print(result.message)
+        if ex.reveal is not None:      # what the pass confirms, kept out of the lesson text
+            print(ex.reveal() if callable(ex.reveal) else ex.reveal)
         return None
     if result.status == NOT_ATTEMPTED:
         raise NotAttempted(result.message, result)

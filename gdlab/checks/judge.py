@@ -404,6 +404,12 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     findings = _explain_with_mistakes(exercise, cases, outcomes, findings)
     passed = sum(f is None for f in findings)
     fraction, hidden_note = _fraction(findings, n_visible)
+    rule_codes = {f"mistake:{m.name}" for m in exercise.mistakes if m.wrong_rule}
+    if any(f is not None and f.code in rule_codes for f in findings):
+        # a wrong rule that agrees with the right one on some inputs earns nothing there
+        fraction, hidden_note = 0.0, hidden_note + (
+            "\n(This is a mistake in the rule itself: the cases where it happens to give the "
+            "right result earn no points.)")
     points = round(exercise.points * fraction, 2)
     case_messages = tuple(None if f is None else f.message for f in findings)
     if passed == n:
