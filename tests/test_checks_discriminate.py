@@ -112,6 +112,12 @@ ALLOWED_PASSES = {
     ("10-damped-direction", "fixed delta"): ({0}, _DELTA0_WORKS),
     ("10-damped-direction", "eigenvalue shift"): ({0}, _DELTA0_WORKS),
     ("10-damped-direction", "returns the first delta"): ({0}, _DELTA0_WORKS),
+    ("10-damped-direction", "tries delta = 0 first"): (
+        {1, 2, 3, 4, 5, 6}, "only case 0 has H positive definite; elsewhere delta = 0 fails "
+        "and the slip rejoins the rule (it earns nothing there: wrong_rule)"),
+    ("10-damped-direction", "doubles before the first try"): (
+        {1, 2, 3, 4, 5, 6}, "only in case 0 does delta0 itself work; elsewhere 2 delta0 is "
+        "tried anyway (it earns nothing there: wrong_rule)"),
     ("10-damped-direction", "adds delta0 instead of doubling"): (
         {0, 1}, _DELTA0_WORKS + "; from 30, 30 + 30 = 2 x 30 (the lesson's Himmelblau start)"),
     ("11-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),

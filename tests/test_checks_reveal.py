@@ -28,7 +28,7 @@ def test_a_failure_does_not_reveal(revealing):
 
 
 def test_reveal_must_be_text():
-    with pytest.raises(TypeError, match="reveal must be a string"):
+    with pytest.raises(TypeError, match="reveal must be None, a non-empty string or a function"):
         exercise(id="96-bad-reveal", lesson="96", title="t", target="answer", kind="value",
                  points=1, reference=lambda: 1.0, reveal=["not", "text"])
 

@@ -142,3 +142,39 @@ def test_task_examples_hold_for_the_right_answers():
     best, losses = lr_grid_search(gdlab.objectives.ill_conditioned(10), np.array([1.0, 1.0]),
                                   np.array([0.001, 0.01, 0.1, 0.5]), 30)
     assert best == 0.1 and (not np.isfinite(losses[-1]) or losses[-1] > 1e30)
+
+
+def _stop_rule_cells():
+    import json
+    from pathlib import Path
+    lesson = json.loads((Path(__file__).resolve().parents[1] / "lessons" /
+                         "09_diagnostics.ipynb").read_text())
+    return ["".join(c["source"]) for c in lesson["cells"]]
+
+
+def test_stop_rule_options_neither_restate_the_trace_nor_compute_their_answer():
+    """Issue 19: 09-stop-rule's option C contained its own computation ('a roughly constant
+    small fraction of f, below 0.3 %, while f is still about 4'). No option quotes a number
+    of the trace or the tolerance it would be compared with."""
+    task = next(c for c in _stop_rule_cells() if "`09-stop-rule`" in c and "**C.**" in c)
+    options = task[task.index("* **A.**"):task.index("Write `farthest_stop()`")]
+    for number in ["0.3 %", "0.15", "about 4", "3.9", "0.0061", "hundreds", "1e-6", "10^{-6}"]:
+        assert number not in options, number
+
+
+def test_read_curves_and_stop_rule_answers_are_revealed_by_the_check():
+    """Issue 19: the lesson text after 09-read-curves names the runs by their settings, not
+    by letter, and both choice exercises print why the right letter is right on a pass."""
+    import contextlib
+    import io
+    from gdlab.checks import check
+    text = "\n".join(_stop_rule_cells())
+    for claim in ["Too large (C)", "run (C)", "Good run (D)", "(A)**"]:
+        assert claim not in text, claim
+    for exercise_id, target in [("09-read-curves", "never_converges"),
+                                ("09-stop-rule", "farthest_stop")]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            check(exercise_id, namespace={target: lambda: "C"})
+        lines = out.getvalue().strip().splitlines()
+        assert lines[0].startswith(f"✔ {exercise_id}") and len(lines) >= 2

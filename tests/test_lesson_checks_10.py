@@ -90,6 +90,29 @@ def _damped_adds_delta0(g, H, delta0):
             delta += delta0
 
 
+def _damped_zero_first(g, H, delta0):
+    # issue 19's first off-by-one: delta = 0 (H itself) is tried before delta0
+    delta = 0.0
+    while True:
+        try:
+            np.linalg.cholesky(H + delta * np.eye(len(g)))
+            return np.linalg.solve(H + delta * np.eye(len(g)), g), delta
+        except np.linalg.LinAlgError:
+            delta = delta0 if delta == 0.0 else 2 * delta
+
+
+def _damped_doubles_first(g, H, delta0):
+    # issue 19's second off-by-one: delta is doubled before the first attempt
+    delta = delta0
+    while True:
+        delta = 2 * delta
+        try:
+            np.linalg.cholesky(H + delta * np.eye(len(g)))
+            return np.linalg.solve(H + delta * np.eye(len(g)), g), delta
+        except np.linalg.LinAlgError:
+            pass
+
+
 def _damped_swapped(g, H, delta0):
     d, delta = damped_direction(g, H, delta0)
     return delta, d
@@ -104,6 +127,9 @@ WRONG = [
     ("10-damped-direction", {"damped_direction": _damped_eig_shift}, "smallest eigenvalue"),
     ("10-damped-direction", {"damped_direction": _damped_minus}, "wrong sign"),
     ("10-damped-direction", {"damped_direction": _damped_adds_delta0}, "adding delta0"),
+    ("10-damped-direction", {"damped_direction": _damped_zero_first}, "try delta = 0"),
+    ("10-damped-direction", {"damped_direction": _damped_doubles_first},
+     "double delta before the first"),
     ("10-damped-direction", {"damped_direction": lambda g, H, delta0: _damped_swapped(g, H, delta0)},
      "in the wrong order"),
     ("10-damped-direction", {"damped_direction": lambda g, H, delta0: _shifted(g, H, delta0)},
@@ -154,3 +180,22 @@ def test_es_prediction_key_is_linear_in_d_and_the_wrong_laws_are_far_from_it():
     assert abs(4 * c16 - c64) <= 0.1 * c64
     for wrong in [c16, 2 * c16, 16 * c16, c16 * (c16 / c8) ** 6]:
         assert abs(wrong - c64) > 0.25 * c64
+
+
+def _points(exercise_id, **namespace):
+    from gdlab.checks import ExerciseFailed, check
+    try:
+        partly = check(exercise_id, namespace=namespace)
+    except ExerciseFailed:
+        return 0.0
+    return 2.0 if partly is None else float(partly)
+
+
+def test_off_by_one_rules_earn_no_more_than_a_wrong_formula():
+    """Issue 19: the two off-by-ones (delta = 0 tried first: 1.71/2 before; doubling before
+    the first try) get named mistakes, and their credit is no higher than that of a wrong
+    formula (d solved from H alone, not H + delta I)."""
+    wrong_formula = _points("10-damped-direction", damped_direction=_damped_undamped_d)
+    for slip in [_damped_zero_first, _damped_doubles_first, _damped_fixed, _damped_adds_delta0]:
+        assert _points("10-damped-direction", damped_direction=slip) <= wrong_formula
+    assert _points("10-damped-direction", damped_direction=damped_direction) == 2.0

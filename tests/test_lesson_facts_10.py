@@ -57,13 +57,78 @@ def test_10_newton_ignores_the_conditioning_that_slows_gradient_descent():
 
 
 def test_10_es_table_is_the_check_key_and_grows_linearly():
-    """10 section 4: the lesson's ES table (d = 2..16) and the d = 64 measurement are the
-    numbers the 10-es-scaling key computes; the evaluations per dimension stay between 44
-    and 49 from d = 2 to d = 64 (the text: 'between about 45 and 48')."""
+    """10 section 4: the lesson's ES table (d = 2..16) is what the 10-es-scaling key
+    computes, and the key's d = 64 count (printed by the check on a pass) keeps the
+    evaluations per dimension between 44 and 49 from d = 2 to d = 64."""
     from gdlab.checks.lesson10 import es_mean_evals
-    ns = run_cells(LESSON10, ["c002", "c028", "c029b", "c029g"])
-    counts = {**ns["es_counts"], 64: ns["measured_64"]}
-    assert sorted(counts) == [2, 4, 8, 16, 64]
+    ns = run_cells(LESSON10, ["c002", "c028", "c029b"])
+    counts = dict(ns["es_counts"])
+    assert sorted(counts) == [2, 4, 8, 16]
     for dim, n in counts.items():
         assert n == es_mean_evals(dim)
-        assert 44 <= n / dim <= 49
+    for dim in [2, 4, 8, 16, 64]:
+        assert 44 <= es_mean_evals(dim) / dim <= 49
+
+
+def test_10_es_scaling_answer_is_revealed_by_the_check_not_by_the_lesson():
+    """Issue 19: the 10-es-scaling answer ('grows linearly', '45 to 48 per dimension', the
+    line `4 * es_counts[16]`) is not in the released lesson; the check prints it on a pass."""
+    import contextlib
+    import io
+    import json
+    from pathlib import Path
+    from gdlab.checks import check
+    from gdlab.checks.lesson10 import es_mean_evals
+    lesson = json.loads((Path(__file__).resolve().parents[1] / "lessons" / LESSON10).read_text())
+    text = "\n".join("".join(c["source"]) for c in lesson["cells"])
+    for answer in ["4 * es_counts[16]", "grows linearly", "45 and 48", "linear growth",
+                   f"{es_mean_evals(64):.1f}"]:
+        assert answer not in text, answer
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        check("10-es-scaling", namespace={"es_evals_at_64": 4 * es_mean_evals(16)})
+    assert f"Measured at d = 64: {es_mean_evals(64):.1f}" in out.getvalue()
+    assert "grows linearly in d" in out.getvalue()
+
+
+def test_10_es_needs_about_four_times_the_evaluations_gd_needs_gradients():
+    """10 c029: 'in this run it needs about four times more function evaluations than
+    gradient descent needs gradients' (675 against 179)."""
+    ns = run_cells(LESSON10, LOGISTIC_CELLS + ["c022", "c028", "c028b"])
+    es, gd = ns["evals_to"](ns["es_curve"]), ns["evals_to"](ns["h_gd_evals"].loss)
+    assert 3.5 <= es / gd <= 4.5
+
+
+def test_10_forming_the_hessian_costs_more_than_solving_when_m_exceeds_d():
+    """10 c023 (issue 18: 'with 31 parameters a Newton step costs little more than a
+    gradient step'): forming X^T D X / m takes about m d^2 = 546,809 multiply-adds, 15.5
+    gradients (2 m d = 35,278) and far more than the solve (2 d^3 / 3 = 19,860)."""
+    ns = run_cells(LESSON10, LOGISTIC_CELLS)
+    m, d = ns["Xc"].shape
+    assert (m, d) == (569, 31)
+    assert m * d**2 == 546_809 and 2 * m * d == 35_278 and 2 * d**3 // 3 == 19_860
+    assert round(m * d**2 / (2 * m * d), 1) == 15.5 and m * d**2 > 2 * d**3 / 3
+
+
+def test_10_indefinite_shift_can_still_give_a_downhill_direction():
+    """10 c025/c025a (issue 18: '-d goes downhill exactly when H + delta I is positive
+    definite'): H = diag(-3, 1), delta = 1, g = (0, 1) gives g.d = 0.5 > 0 with H + delta I
+    indefinite; g = (1, 0) gives -0.5 (uphill); a positive definite shift is downhill for
+    every g."""
+    M = np.diag([-3.0, 1.0]) + np.eye(2)
+    assert np.linalg.eigvalsh(M).min() < 0
+    assert np.array([0.0, 1.0]) @ np.linalg.solve(M, [0.0, 1.0]) == pytest.approx(0.5)
+    assert np.array([1.0, 0.0]) @ np.linalg.solve(M, [1.0, 0.0]) == pytest.approx(-0.5)
+    rng = np.random.default_rng(0)
+    P = np.diag([-3.0, 1.0]) + 4.0 * np.eye(2)
+    for g in rng.normal(size=(100, 2)):
+        assert g @ np.linalg.solve(P, g) > 0
+
+
+def test_10_pure_newton_first_step_raises_f_on_himmelblau():
+    """10 c027: pure Newton from (-0.6, -0.6) raises f in its first step, from 178.76 to
+    181.59, and ends at a maximum."""
+    hb = gdlab.objectives.himmelblau()
+    h = minimize(hb, np.array([-0.6, -0.6]), gdlab.optim.Newton(), steps=40)
+    assert (round(h.loss[0], 2), round(h.loss[1], 2)) == (178.76, 181.59)
+    assert np.linalg.eigvalsh(hb.hess(h.x)).max() < 0

@@ -45,7 +45,8 @@ def check(exercise_id, namespace=None):
     The target (e.g. the function ``dfdx``) is looked up in the caller's globals (the
     notebook's namespace) unless ``namespace`` is given.
 
-    * all cases pass: prints one ✔ line and returns None (nbgrader: full points);
+    * all cases pass: prints one ✔ line, then the exercise's ``reveal`` text if it has one,
+      and returns None (nbgrader: full points);
     * some cases pass: returns a :class:`PartlyRight` that shows the message explaining the
       mistake and whose plain text is the points earned (nbgrader: that partial credit);
     * untouched stub: raises :class:`NotAttempted`; no points: raises

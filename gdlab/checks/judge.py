@@ -404,14 +404,22 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     findings = _explain_with_mistakes(exercise, cases, outcomes, findings)
     passed = sum(f is None for f in findings)
     fraction, hidden_note = _fraction(findings, n_visible)
+    rule_codes = {f"mistake:{m.name}" for m in exercise.mistakes if m.wrong_rule}
+    if any(f is not None and f.code in rule_codes for f in findings):
+        # a wrong rule that agrees with the right one on some inputs earns nothing there
+        fraction, hidden_note = 0.0, hidden_note + (
+            "\n(This is a mistake in the rule itself: the cases where it happens to give the "
+            "right result earn no points.)")
     points = round(exercise.points * fraction, 2)
     case_messages = tuple(None if f is None else f.message for f in findings)
     if passed == n:
         cases_text = f"all {n} cases pass" if n > 1 else "1 case passes"
         message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})" + hidden_note
-        if getattr(exercise, "reveal", ""):
-            # what the check confirmed, kept out of the lesson's text until now
-            message += "\n" + exercise.reveal
+        reveal = getattr(exercise, "reveal", None)
+        if reveal:
+            # what the check confirmed, kept out of the lesson's text until now (also in
+            # the grader's feedback: the judge writes every message)
+            message += "\n" + (reveal() if callable(reveal) else reveal).strip()
         return Result(ex_id, PASSED, float(exercise.points), exercise.points, n, n, message,
                       case_messages)
     first = next(f for f in findings if f is not None)

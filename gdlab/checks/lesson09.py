@@ -53,6 +53,9 @@ choice_exercise(
         "second step to the end, and its gradient norm stays at 1.4: it bounces in a cycle. "
         "return \"C\"",
     ],
+    reveal="Run C is the run at lr = 300/L: its gap stays at 21, its loss rises in every "
+           "second step, and its gradient norm stays at 1.4. It does not diverge either: the "
+           "cell below shows why its iterates stay bounded.",
 )
 
 
@@ -174,10 +177,10 @@ choice_exercise(
     id="09-stop-rule", lesson="09", title="Which stopping rule fires farthest from the minimum?",
     target="farthest_stop", points=2, right="C",
     wrong={
-        "A": "A is wrong. The gradient norm is in the hundreds only in the first steps; in "
-             "the valley it stays near 2 (the trace: 1.9 at step 20, 1.9 at step 100) and "
-             "falls to 1e-3 only near the end of the run, at about 0.003 from (1, 1). The "
-             "gradient rule is the one that waits longest among the three tolerances.",
+        "A": "A is wrong. A small gradient far away would fool the gradient-norm rule, but "
+             "here the gradient stays near 2 all along the valley (the trace: 1.9 at step 20, "
+             "1.9 at step 100) and falls to 1e-3 only near the end of the run, at about 0.003 "
+             "from (1, 1). Of the three tolerances, the gradient rule waits longest.",
         "B": "B is wrong. In the valley f falls by about 6e-3 per step (the trace at steps "
              "20 and 100), thousands of times more than 1e-6. The change drops below 1e-6 "
              "only when f itself is below about 1e-3, a few hundredths from (1, 1).",
@@ -192,9 +195,13 @@ choice_exercise(
         "At step 20, f = 3.9 and it falls by about 0.006 in one step: what fraction of f is "
         "that, compared with the relative tolerance 3e-3 = 0.3 %?",
         "0.006 / 3.9 is about 0.15 %, below 0.3 %: the relative rule fires within the first "
-        "20 steps, about 2 units from (1, 1), and the fraction stays near 0.15 % along the "
-        "whole valley. return \"C\"",
+        "20 steps, about 2 units from (1, 1). return \"C\"",
     ],
+    reveal="Why C: at step 20 f = 3.9 falls by 0.0061 in one step, 0.16 % of f, below the "
+           "0.3 % tolerance, so the relative rule fires about 2 units from (1, 1). The "
+           "fraction of f removed per step stays between 0.14 % and 0.72 % all along the "
+           "valley while f falls by seven orders of magnitude: it measures the rate of "
+           "progress, not the distance still to go.",
 )
 
 

@@ -140,6 +140,21 @@ def _added_delta(g, H, delta0):
     return _solve_shifted(g, H, delta), delta
 
 
+def _zero_first(g, H, delta0):
+    # tries H itself (delta = 0) before delta0: differs only when H is positive definite
+    g, H = _f(g), _f(H)
+    if _is_positive_definite(H):
+        return np.linalg.solve(H, g), 0.0
+    return _damped_ref(g, H, delta0)
+
+
+def _doubles_first(g, H, delta0):
+    # doubles before the first try (2 delta0, 4 delta0, ...): differs when delta0 works
+    g, H = _f(g), _f(H)
+    delta = _doubled_delta(H, 2.0 * float(delta0))
+    return _solve_shifted(g, H, delta), delta
+
+
 def _eigen_shift(g, H, delta0):
     g, H = _f(g), _f(H)
     delta = max(float(delta0), float(delta0) - np.linalg.eigvalsh(H)[0])
@@ -156,17 +171,29 @@ exercise(
                 "You always use delta0. That helps only if delta0 > -lambda_min(H): when "
                 "the Cholesky factorisation of H + delta I fails, H + delta I is not positive "
                 "definite and d may point uphill. Double delta and try again until it "
-                "succeeds."),
+                "succeeds.", wrong_rule=True),
         Mistake("eigenvalue shift", _eigen_shift,
                 "You computed delta from the smallest eigenvalue (delta0 - lambda_min). That "
                 "does make H + delta I positive definite, but it is not the rule asked for: "
                 "try delta0, 2 delta0, 4 delta0, ... and keep the first one for which the "
-                "Cholesky factorisation succeeds (no eigenvalues needed)."),
+                "Cholesky factorisation succeeds (no eigenvalues needed).", wrong_rule=True),
         Mistake("adds delta0 instead of doubling", _added_delta,
                 "You raise delta by adding delta0 each time (delta0, 2 delta0, 3 delta0, "
                 "...). The rule doubles it (delta0, 2 delta0, 4 delta0, ...): far fewer "
                 "factorisations when -lambda_min(H) is much larger than delta0, and a "
-                "different delta, so a different d, whenever the two sequences part."),
+                "different delta, so a different d, whenever the two sequences part.",
+                wrong_rule=True),
+        Mistake("tries delta = 0 first", _zero_first,
+                "You try delta = 0 (H itself) before delta0. The first value to try is "
+                "delta0: when H is already positive definite your code returns the undamped "
+                "Newton direction with delta = 0, and the rule asked for keeps delta0 > 0 "
+                "(it also keeps the step short where H is barely positive definite).",
+                wrong_rule=True),
+        Mistake("doubles before the first try", _doubles_first,
+                "You double delta before the first Cholesky attempt, so delta0 itself is "
+                "never tried: when H + delta0 I is already positive definite you return "
+                "2 delta0. Try delta0 first, and double only after a failed attempt.",
+                wrong_rule=True),
         Mistake("returns (delta, d)",
                 lambda g, H, delta0: _damped_ref(g, H, delta0)[::-1],
                 "You return (delta, d): both are right, in the wrong order. Return the "
@@ -179,7 +206,8 @@ exercise(
         Mistake("returns the first delta",
                 lambda g, H, delta0: (_damped_ref(g, H, delta0)[0], float(delta0)),
                 "Your d is right, but you return delta0, the first value tried. Return the "
-                "delta that was used, the one whose Cholesky factorisation succeeded."),
+                "delta that was used, the one whose Cholesky factorisation succeeded.",
+                wrong_rule=True),
         Mistake("returns -d",
                 lambda g, H, delta0: (-_damped_ref(g, H, delta0)[0],
                                       _damped_ref(g, H, delta0)[1]),
@@ -247,10 +275,24 @@ def _compare_es(got, expected, case):
             "count change each time d doubles?")
 
 
+def _es_reveal():
+    dims = [2, 4, 8, 16, 64]
+    n = {dim: es_mean_evals(dim) for dim in dims}
+    per_dim = ", ".join(f"{n[dim] / dim:.1f} (d = {dim})" for dim in dims)
+    return (f"Measured at d = 64: {n[64]:.1f} evaluations on average over the same 5 seeds. "
+            f"Linear growth from d = 16 predicts 4 x {n[16]:.1f} = {4 * n[16]:.1f}, quadratic "
+            f"growth 16 x {n[16]:.1f} = {16 * n[16]:.1f}. Evaluations per dimension: "
+            f"{per_dim}: the count grows linearly in d.\n"
+            "Why: with the step size the 1/5 rule keeps near its best value, each evaluation "
+            "shrinks ln|x| on average by an amount proportional to 1/d (Rechenberg; Hansen's "
+            "tutorial), so a fixed reduction, here a factor 1000 in |x|, costs a number of "
+            "evaluations proportional to d.")
+
+
 exercise(
     id="10-es-scaling", lesson="10", title="Predict the cost of the (1+1)-ES at d = 64",
     target="es_evals_at_64", kind="value", points=2, returns="float",
-    reference=lambda: es_mean_evals(64), compare=_compare_es,
+    reference=lambda: es_mean_evals(64), compare=_compare_es, reveal=_es_reveal,
     mistakes=[
         Mistake("assumed it stays constant", lambda: es_mean_evals(16),
                 "You predicted about the count at d = 16, as if the cost did not depend on "

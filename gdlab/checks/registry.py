@@ -97,11 +97,17 @@ class Case:
 class Mistake:
     """A known wrong answer: ``func`` takes the case's arguments and returns what a learner
     who made this mistake would return; when the learner's result matches it, ``message``
-    is shown instead of the generic "wrong values"."""
+    is shown instead of the generic "wrong values".
+
+    ``wrong_rule=True`` marks a mistake in the rule itself (an off-by-one in a loop, a
+    fixed value where a search is asked for) that happens to agree with the right answer
+    on some inputs: once it explains a case, the cases it agrees on earn nothing either,
+    so its credit is no higher than that of a wrong formula."""
 
     name: str
     func: object
     message: str
+    wrong_rule: bool = False
 
     def __post_init__(self):
         if not callable(self.func):
@@ -130,7 +136,7 @@ class Exercise:
     hints: tuple = ()
     module: str = field(default="", compare=False)
     hidden: object = "auto"
-    reveal: str = ""
+    reveal: object = None
 
     @property
     def seed(self):
@@ -255,7 +261,7 @@ def _number(name, value, ex_id, minimum=0.0, strict=False):
 
 def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="function",
              rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=(),
-             hidden="auto", reveal=""):
+             hidden="auto", reveal=None):
     """Declare (register) an exercise and return it.
 
     id: "NN-short-name", NN equal to ``lesson``. target: the name the solution cell defines
@@ -269,9 +275,9 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     hints: progressively stronger hints, shown one per ``hint(id)`` call.
     hidden: the grader's extra cases, drawn at grading time: "auto", None or a function
     rng -> list of Case (see :meth:`Exercise.hidden_cases`).
-    reveal: what the check confirms, shown after the pass line (and only on a pass), so
-    that the lesson's text need not state the answer around the exercise: the measured
-    window of a choice, why the right option is right.
+    reveal: what a pass confirms (the measured value, the reason behind the right option),
+    a string or a function () -> string; ``check()`` prints it after a pass, so the lesson's
+    text around the exercise need not give the answer away.
     Re-declaring an id from the same module (re-import) replaces it.
     """
     m = _ID_RE.match(id) if isinstance(id, str) else None
@@ -317,15 +323,16 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     for h in hints:
         if not isinstance(h, str) or not h.strip():
             raise TypeError(f"Exercise {id}: every hint must be a non-empty string, got {h!r}")
-    if not isinstance(reveal, str):
-        raise TypeError(f"Exercise {id}: reveal must be a string (the text shown after a "
-                        f"pass), got {reveal!r}")
+
+    if not (reveal is None or callable(reveal) or (isinstance(reveal, str) and reveal.strip())):
+        raise TypeError(f"Exercise {id}: reveal must be None, a non-empty string or a "
+                        f"function () -> string, got {reveal!r}")
 
     module = _declaring_module()
     ex = Exercise(id=id, lesson=lesson, title=title.strip(), target=target, kind=kind,
                   points=points, cases=cases, reference=reference, rtol=float(rtol),
                   atol=float(atol), returns=returns, mistakes=mistakes, compare=compare,
-                  hints=hints, module=module, hidden=hidden, reveal=reveal.strip())
+                  hints=hints, module=module, hidden=hidden, reveal=reveal)
     old = _REGISTRY.get(id)
     if old is not None and old.module != module:
         raise ValueError(f"Exercise id {id!r} is already declared in {old.module}")
@@ -399,12 +406,12 @@ def get_exercise(exercise_id):
 
 
 def choice_exercise(*, id, lesson, title, target, points, right, wrong, what, hints,
-                    reveal=""):
+                    reveal=None):
     """An exercise whose answer is one letter among stated options: ``target()`` returns
     it (case and surrounding spaces ignored). ``right`` is the right letter; ``wrong``
     maps every other letter to the message that says why it is wrong; ``what`` names the
-    right option in the reply to another letter ("the explanation that fits ...");
-    ``reveal`` says why the right option is right, shown on a pass."""
+    right option in the reply to another letter ("the explanation that fits ...").
+    ``reveal``: as in :func:`exercise`, printed after a pass (why the right letter is right)."""
     letters = sorted({right, *wrong})
 
     def judge(got, expected, case):
