@@ -372,6 +372,7 @@ def test_06_steps_grow_in_proportion_to_kappa_and_standardizing_resets_it():
                 kappa.append(eig[-1] / eig[0])
     slope = np.polyfit(np.log(kappa), np.log(steps), 1)[0]
     assert abs(slope - 1) < 0.1 and len(set(steps_std)) == 1
+    assert round(float(slope), 2) == 1.09                 # the exponent the text quotes
 
 
 def test_06_steps_on_ill_conditioned_bowls_equal_the_formula():
@@ -419,6 +420,30 @@ def test_06_clipping_rescues_the_sine_network():
     assert plain.diverged and not clipped.diverged
     assert clipped.loss[-1] < 0.05
 
+
+
+def test_06_health_of_each_setting_holds_for_five_weight_seeds():
+    """06 section 5: over weight seeds 0-4 each healthy setting is healthy 5 of 5 times and
+    each unhealthy one 0 of 5 (recap: 'for all five weight seeds')."""
+    ns = run_cells(LESSON06, ["c002", "c003", "c029", "c029b", "c029c", "c031", "c031b", "c031c"])
+    bad = {"tanh, init std 0.05", "tanh, init std 1.0", "sigmoid, Xavier init"}
+    assert {k: v for k, v in ns["seed_health"].items()} == {
+        k: (0 if k in bad else 5) for k in ns["seed_health"]}
+    assert len(ns["seed_health"]) == 9
+
+
+def test_06_clipping_rescues_the_sine_network_from_five_initialisations():
+    """06 section 6: plain lr = 0.3 diverges in 5 of 5 seeds; clipped, none diverges and every
+    final loss is below 0.05 (recap: 'in five of five seeds')."""
+    X = np.linspace(-3, 3, 128).reshape(-1, 1)
+    y = np.sin(X[:, 0])
+    net = gdlab.models.MLP([1] + [32] * 6 + [1], activation="tanh", init="xavier")
+    for clip in (None, 1.0):
+        runs = [quietly(fit, net, X, y, SGD(lr=0.3), epochs=250, clip_norm=clip, seed=s) for s in range(5)]
+        if clip is None:
+            assert all(h.diverged for h in runs)
+        else:
+            assert not any(h.diverged for h in runs) and max(h.loss[-1] for h in runs) < 0.05
 
 # ---------------------------------------------------------------- lesson 09
 LESSON09 = "09_diagnostics.ipynb"
