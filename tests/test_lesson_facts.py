@@ -55,6 +55,52 @@ def test_01_four_regimes_of_the_learning_rate_on_x_squared():
     assert path[1.25].diverged and not path[0.8].diverged
 
 
+
+def test_01_wavy_curvature_lies_between_minus_3_5_and_4_5():
+    """01 section 5: 'f''(x) = 1/2 - 4 sin 2x lies between -3.5 and 4.5, so L = 4.5 and
+    2/L = 0.44'."""
+    curve = gdlab.objectives.wavy()
+    xs = np.linspace(-10, 10, 200_001)
+    h = np.array([float(curve.hess(x)) for x in xs[::100]])
+    assert np.isclose(h.max(), 4.5, atol=1e-3) and np.isclose(h.min(), -3.5, atol=1e-3)
+    assert round(2 / 4.5, 2) == 0.44
+
+
+def test_01_every_rate_below_2_over_L_lowers_the_wavy_curve_at_every_step():
+    """01 section 3 (and 05 section 2): if |f''| <= L everywhere, every rate below 2/L lowers
+    f at every step where f' != 0. On wavy (L = 4.5), from 41 starts, at rates up to 0.99 *
+    2/L; just above 2/L some step goes uphill."""
+    curve = gdlab.objectives.wavy()
+    for lr in [0.05, 0.3, 0.99 * 2 / 4.5]:
+        for x0 in np.linspace(-4, 4, 41):
+            loss = minimize(curve, x0, SGD(lr=lr), steps=100).loss
+            assert np.all(np.diff(loss) <= 1e-12), (lr, x0)
+    rises = [np.any(np.diff(minimize(curve, x0, SGD(lr=0.8), steps=30).loss) > 0)
+             for x0 in np.linspace(-4, 4, 41)]
+    assert any(rises)
+
+
+def test_01_at_a_flat_minimum_the_factor_per_step_creeps_towards_1():
+    """01 section 3: 'at a flatter minimum, such as that of x^4 where f'' = 0, the factor
+    creeps towards 1': on f = x^4 / 4 the ratio x_{k+1} / x_k rises towards 1."""
+    x = [1.0]
+    for _ in range(2000):
+        x.append(x[-1] - 0.1 * x[-1] ** 3)
+    ratio = np.array(x[1:]) / np.array(x[:-1])
+    assert np.all(np.diff(ratio) > 0) and ratio[0] < 0.95 and ratio[-1] > 0.999
+
+
+def test_01_lr_0_8_jumps_into_the_middle_valley_and_never_settles_there():
+    """01 section 5: from x0 = 3, lr = 0.8 jumps over the hill into the middle valley in one
+    step and keeps bouncing there (a cycle of three points), since 0.8 > 2/f'' = 0.45 at the
+    middle minimum."""
+    curve = gdlab.objectives.wavy()
+    x = minimize(curve, 3.0, SGD(lr=0.8), steps=300).path[:, 0]
+    valley = np.searchsorted(curve.maximizers[:, 0], x)
+    assert valley[0] == 2 and np.all(valley[1:] == 1)
+    assert round(2 / float(curve.hess(curve.minimizers[1, 0])), 2) == 0.45
+    assert np.allclose(x[-3:], x[-6:-3], atol=0.06) and np.ptp(x[-3:]) > 1
+
 # ---------------------------------------------------------------- lesson 03
 def lesson03_data():
     rng = np.random.default_rng(0)
@@ -349,6 +395,7 @@ def test_06_steps_grow_in_proportion_to_kappa_and_standardizing_resets_it():
                 kappa.append(eig[-1] / eig[0])
     slope = np.polyfit(np.log(kappa), np.log(steps), 1)[0]
     assert abs(slope - 1) < 0.1 and len(set(steps_std)) == 1
+    assert round(float(slope), 2) == 1.09                 # the exponent the text quotes
 
 
 def test_06_steps_on_ill_conditioned_bowls_equal_the_formula():
@@ -396,6 +443,30 @@ def test_06_clipping_rescues_the_sine_network():
     assert plain.diverged and not clipped.diverged
     assert clipped.loss[-1] < 0.05
 
+
+
+def test_06_health_of_each_setting_holds_for_five_weight_seeds():
+    """06 section 5: over weight seeds 0-4 each healthy setting is healthy 5 of 5 times and
+    each unhealthy one 0 of 5 (recap: 'for all five weight seeds')."""
+    ns = run_cells(LESSON06, ["c002", "c003", "c029", "c029b", "c029c", "c031", "c031b", "c031c"])
+    bad = {"tanh, init std 0.05", "tanh, init std 1.0", "sigmoid, Xavier init"}
+    assert {k: v for k, v in ns["seed_health"].items()} == {
+        k: (0 if k in bad else 5) for k in ns["seed_health"]}
+    assert len(ns["seed_health"]) == 9
+
+
+def test_06_clipping_rescues_the_sine_network_from_five_initialisations():
+    """06 section 6: plain lr = 0.3 diverges in 5 of 5 seeds; clipped, none diverges and every
+    final loss is below 0.05 (recap: 'in five of five seeds')."""
+    X = np.linspace(-3, 3, 128).reshape(-1, 1)
+    y = np.sin(X[:, 0])
+    net = gdlab.models.MLP([1] + [32] * 6 + [1], activation="tanh", init="xavier")
+    for clip in (None, 1.0):
+        runs = [quietly(fit, net, X, y, SGD(lr=0.3), epochs=250, clip_norm=clip, seed=s) for s in range(5)]
+        if clip is None:
+            assert all(h.diverged for h in runs)
+        else:
+            assert not any(h.diverged for h in runs) and max(h.loss[-1] for h in runs) < 0.05
 
 # ---------------------------------------------------------------- lesson 09
 LESSON09 = "09_diagnostics.ipynb"

@@ -444,7 +444,8 @@ exercise(
     hints=[
         "Which direction is slowest? Compute rho(lr) = max(|1 - lr mu|, |1 - lr L|) at "
         "lr = 2/11 and at lr = 1/11 (mu = 1, L = 10).",
-        "The gradient shrinks by rho per step, so the step count is about "
+        "Each step multiplies the gradient's norm by at most rho, and by about rho once the "
+        "slowest direction dominates, so the step count is about "
         "ln(tol / ||g0||) / ln(rho): the ratio of the two counts is "
         "ln(rho(2/11)) / ln(rho(1/11)). The sweep printed the count near 2/11 (`fewest`).",
         "steps_at_half_rate = fewest * math.log(9 / 11) / math.log(10 / 11)   # about 2.1 "
