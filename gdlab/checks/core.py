@@ -2,7 +2,7 @@
 
 Lesson files declare exercises with the names re-exported here::
 
-    from gdlab.checks.core import exercise, Case, Ref, Mistake
+    from gdlab.checks.core import exercise, Case, Ref, Mistake, Forbid
 
 The pieces live in small modules: ``registry`` (declarations), ``encode`` (results as
 JSON), ``compare`` (what is wrong, in words), ``judge`` (run_cases, probe, evaluate),
@@ -16,10 +16,10 @@ from gdlab.checks.judge import (NOT_ATTEMPTED, PASSED, Outcome, Result, decode_p
                                 evaluate, probe, run_cases)
 from gdlab.checks.feedback import (ExerciseFailed, NotAttempted, PartlyRight, Progress,
                                    ProgressRow)
-from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, choice_exercise, exercise,
+from gdlab.checks.registry import (Case, Exercise, Forbid, Mistake, Ref, choice_exercise, exercise,
                                    exercises, get_exercise, normalize_lesson)
 
-__all__ = ["exercise", "choice_exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
+__all__ = ["exercise", "choice_exercise", "Case", "Ref", "Mistake", "Forbid", "Exercise", "get_exercise", "exercises",
            "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",
            "PartlyRight",
            "Result", "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
