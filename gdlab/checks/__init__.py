@@ -9,7 +9,7 @@ from gdlab.checks.core import (Case, Exercise, ExerciseFailed, Forbid, Mistake, 
                                Outcome, PartlyRight, Progress, Ref, Result, check, decode_probe,
                                evaluate, exercise, exercises,
                                explain_array_mismatch, get_exercise, hint, probe, progress,
-                               reset_session, run_cases)
+                               reset_session, run_cases, set_hint_cap)
 
 # encode/decode are not re-exported: `gdlab.checks.encode` must stay the module.
 
@@ -17,4 +17,4 @@ __all__ = ["check", "hint", "progress", "exercise", "Case", "Ref", "Mistake", "F
            "get_exercise", "exercises", "ExerciseFailed", "NotAttempted", "PartlyRight",
            "Result",
            "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
-           "explain_array_mismatch", "Progress", "reset_session"]
+           "explain_array_mismatch", "Progress", "reset_session", "set_hint_cap"]
