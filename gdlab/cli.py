@@ -19,11 +19,21 @@ def _rel(path):
         return str(path)
 
 
+def _hint_level(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
 def _run_release(args):
     from gdlab.release import release   # standard library only: works in any Python with gdlab
 
     try:
-        report = release(args.source, args.dest, check=args.check)
+        report = release(args.source, args.dest, check=args.check, max_hint=args.max_hint)
     except FileNotFoundError as err:
         print(f"gdlab release: {err}", file=sys.stderr)
         return 2
@@ -84,6 +94,9 @@ def build_parser():
                      help="folder of solution notebooks (default: solutions)")
     rel.add_argument("--dest", default="lessons",
                      help="folder of lesson notebooks (default: lessons)")
+    rel.add_argument("--max-hint", type=_hint_level, default=None, metavar="N",
+                     help="let learners see at most N hints per exercise (default: all); "
+                          "hint() says the instructor set the limit")
     rel.set_defaults(func=_run_release)
     _mount_grade(sub)
     auto = sub.add_parser(

@@ -111,14 +111,33 @@ _FIXES = {
 }
 
 
+# A Jupyter kernel whose widget packages are installed but that no page is showing: the
+# notebook is run by nbclient (`jupyter execute`, nbconvert --execute, nbval, a grader).
+# Advising to install what is installed sends the reader the wrong way.
+_NO_FRONTEND = (
+    "No widget front end is attached to this kernel: the notebook runs without a page that "
+    "shows\nwidgets (for example under `jupyter execute`, nbconvert or another nbclient "
+    "runner). ipywidgets\nand ipympl are installed, so there is nothing to install: open "
+    "the notebook in JupyterLab 4\nor Notebook 7 and run it there to use the dashboard.")
+
+
+def _widget_packages_installed():
+    return all(importlib.util.find_spec(name) is not None for name in ("ipywidgets", "ipympl"))
+
+
 def frontend_help(where=None):
     """What a reader sees instead of a dashboard that cannot be shown, with the fix for
-    ``where`` (a name from :data:`PLATFORMS`; default: this kernel's platform)."""
+    ``where`` (a name from :data:`PLATFORMS`; default: this kernel's platform). In a plain
+    Jupyter kernel that has the widget packages, the fix is not an install: no front end
+    is attached (nbclient and the like), and the text says so."""
     where = platform() if where is None else where
     if where not in _FIXES:
         raise ValueError(f"unknown platform {where!r}; expected one of {PLATFORMS}")
+    fix = _FIXES[where]
+    if where == "jupyter" and _widget_packages_installed():
+        fix = _NO_FRONTEND
     return ("This dashboard needs a live Jupyter kernel with the widget front end.\n"
-            f"{_FIXES[where]}\n"
+            f"{fix}\n"
             "Without a kernel, the figure above the dashboard shows the same plot, static.")
 
 

@@ -284,8 +284,37 @@ def _dumps_notebook(nb):
     return json.dumps(nb, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
 
 
-def render_lesson(path):
-    """The exact text of the lesson released from the solution notebook at ``path``."""
+_CHECKS_IMPORT = "from gdlab.checks import"
+
+
+def cap_hints(nb, max_hint, name="notebook"):
+    """Write the instructor's hint cap into a notebook (in place): ``metadata.gdlab.max_hint``
+    for tools, and, right after the cell line that imports ``hint``, a call of
+    ``set_hint_cap`` so that ``hint()`` in the learner's kernel stops there."""
+    if isinstance(max_hint, bool) or not isinstance(max_hint, int) or max_hint < 0:
+        raise ReleaseError(f"--max-hint must be a whole number >= 0, got {max_hint!r}")
+    nb.metadata.setdefault("gdlab", {})["max_hint"] = max_hint
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(_CHECKS_IMPORT) and "hint" in line:
+                lines[i + 1:i + 1] = [
+                    "from gdlab.checks import set_hint_cap",
+                    f"set_hint_cap({max_hint})   # set by your instructor: at most {max_hint} "
+                    "hint(s) per exercise"]
+                cell.source = "\n".join(lines)
+                return nb
+    if any(_nbgrader(c) for c in nb.cells):
+        raise ReleaseError(f"{name}: has exercises but no '{_CHECKS_IMPORT} ... hint' line "
+                           "to put the hint cap after")
+    return nb
+
+
+def render_lesson(path, max_hint=None):
+    """The exact text of the lesson released from the solution notebook at ``path``
+    (with ``max_hint``: hints capped at that level, see :func:`cap_hints`)."""
     path = Path(path)
     try:
         nb = _read_notebook(path)
@@ -293,13 +322,16 @@ def render_lesson(path):
         raise ReleaseError(f"{path}: not a readable notebook ({err})") from err
     name = f"{path.parent.name}/{path.name}"
     _ensure_cell_ids(nb, name)
+    if max_hint is not None:
+        cap_hints(nb, max_hint, name)
     lesson = release_notebook(nb, name)
     return _dumps_notebook(lesson) + "\n"
 
 
-def release(source="solutions", dest="lessons", *, check=False):
+def release(source="solutions", dest="lessons", *, check=False, max_hint=None):
     """Release every ``source/*.ipynb`` into ``dest``; with ``check=True`` write nothing
-    and only report what is stale, missing or extra. Returns a :class:`ReleaseReport`."""
+    and only report what is stale, missing or extra. ``max_hint``: the number of hints a
+    learner may see per exercise (None: all). Returns a :class:`ReleaseReport`."""
     source, dest = Path(source), Path(dest)
     if not source.is_dir():
         raise FileNotFoundError(f"No solutions folder at {source.resolve()}: run from the "
@@ -310,7 +342,7 @@ def release(source="solutions", dest="lessons", *, check=False):
     for sol in solutions:
         target = dest / sol.name
         try:
-            text = render_lesson(sol)
+            text = render_lesson(sol, max_hint)
         except ReleaseError as err:
             report.errors.append(str(err))
             continue

@@ -80,12 +80,24 @@ def test_requirements_for_other_environments_are_skipped():
 def test_dashboard_fallback_names_the_platforms_fix(monkeypatch, where, fix):
     monkeypatch.setattr(kernel_setup, "platform", lambda: where)
     monkeypatch.setattr(kernel_setup, "_widget_frontend_on", True)  # no google.colab here
+    monkeypatch.setattr(kernel_setup, "_widget_packages_installed", lambda: False)
     box = widgets.momentum()
     text = box._repr_mimebundle_()["text/plain"]
     assert fix in text and "momentum" in text
     others = [f for w, f in [("colab", "enable_custom_widget_manager"), ("vscode", "VS Code"),
                              ("binder", "Binder")] if w != where]
     assert not any(o in text for o in others), text
+
+
+def test_a_kernel_with_the_packages_but_no_page_says_no_front_end_is_attached(monkeypatch):
+    """Issue 19: under nbclient / `jupyter execute` the widget packages are installed, and
+    the fallback advised installing them anyway."""
+    monkeypatch.setattr(kernel_setup, "platform", lambda: "jupyter")
+    monkeypatch.setattr(kernel_setup, "_widget_frontend_on", True)
+    assert kernel_setup._widget_packages_installed()       # as in this test environment
+    text = widgets.momentum()._repr_mimebundle_()["text/plain"]
+    assert "No widget front end is attached" in text and "jupyter execute" in text
+    assert "pip install" not in text, text
 
 
 def test_unknown_platform_is_refused_by_name():

@@ -185,6 +185,7 @@ def test_text_fallback_names_the_fix(monkeypatch):
     # The fix depends on the platform (tests/test_kernel_setup.py covers each); this is a
     # Jupyter kernel's, the one the stored outputs of solutions/ show.
     monkeypatch.setattr(kernel_setup, "platform", lambda: "jupyter")
+    monkeypatch.setattr(kernel_setup, "_widget_packages_installed", lambda: False)
     box = widgets.momentum()
     bundle = box._repr_mimebundle_()
     text = bundle["text/plain"]

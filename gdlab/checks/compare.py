@@ -22,11 +22,19 @@ import numpy as np
 from gdlab.checks.encode import Opaque
 
 __all__ = ["as_float_array", "explain_array_mismatch", "diagnose", "Finding", "fmt_value",
-           "RETURNS"]
+           "RETURNS", "valid_returns", "array_type_finding", "distinct_numbers"]
 
 # What an exercise's correct answer is: one array, one number, a tuple of values, a list of
 # arrays whose shapes may differ (compared element by element), or anything numeric.
 RETURNS = ("array", "float", "tuple", "list", "any")
+
+
+def valid_returns(returns):
+    """Whether ``returns`` is one of RETURNS or a tuple of them (the kind of each part of a
+    tuple result, e.g. ``("array", "float")``: an "array" part must not be a list)."""
+    if isinstance(returns, tuple):
+        return bool(returns) and all(r in RETURNS and r != "tuple" for r in returns)
+    return returns in RETURNS
 
 
 class Finding:
@@ -144,18 +152,39 @@ def _shape_text(shape):
     return "()" if shape == () else str(tuple(shape))
 
 
+def distinct_numbers(got, expected):
+    """Two numbers as text with enough significant digits (6 to 17) to tell them apart,
+    followed by their relative error: "-0.00316227766 ... -0.00316228266 (relative error
+    1.6e-06)". Six digits alone can print the same text for two numbers the check keeps
+    apart."""
+    got, expected = float(got), float(expected)
+    a, b = f"{got:.6g}", f"{expected:.6g}"
+    for digits in range(7, 18):
+        if a != b or not (np.isfinite(got) and np.isfinite(expected)):
+            break
+        a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+    with np.errstate(all="ignore"):
+        diff = abs(got - expected)
+    if not np.isfinite(diff):
+        return a, b, ""
+    if expected != 0:
+        return a, b, f" (relative error {diff / abs(expected):.2g})"
+    return a, b, f" (absolute difference {diff:.2g})"
+
+
 def _values_message(g, e, name):
     if e.ndim == 0:
-        return f"{name} is {fmt_value(g)}, but the expected value is {fmt_value(e)}."
+        a, b, error = distinct_numbers(g[()], e[()])
+        return f"{name} is {a}, but the expected value is {b}{error}."
     with np.errstate(all="ignore"):
         diff = np.abs(g - e)
     diff = np.where(np.isnan(diff), np.inf, diff)
     worst = np.unravel_index(int(np.argmax(diff)), e.shape)
     idx = worst[0] if len(worst) == 1 else tuple(int(i) for i in worst)
+    a, b, error = distinct_numbers(g[worst], e[worst])
     return (f"{name} has the right shape {_shape_text(e.shape)} but wrong values.\n"
             f"  expected: {fmt_value(e)}\n  got:      {fmt_value(g)}\n"
-            f"  largest difference at index {idx}: expected {e[worst]:.6g}, "
-            f"got {g[worst]:.6g}.")
+            f"  largest difference at index {idx}: expected {b}, got {a}{error}.")
 
 
 def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
@@ -168,8 +197,11 @@ def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
     if got is None and expected is not None:
         return Finding("none", f"{name} is None: the function probably has no `return` "
                                "(printing a value does not return it).")
-    if returns == "tuple" or (returns == "any" and isinstance(expected, tuple)):
-        return _diagnose_tuple(got, expected, rtol=rtol, atol=atol, meta=meta, name=name)
+    if isinstance(returns, tuple) or returns == "tuple" or (
+            returns == "any" and isinstance(expected, tuple)):
+        parts = returns if isinstance(returns, tuple) else None
+        return _diagnose_tuple(got, expected, rtol=rtol, atol=atol, meta=meta, name=name,
+                               parts=parts)
     if returns == "list" or (returns == "any" and _is_ragged(expected)):
         return _diagnose_list(got, expected, rtol=rtol, atol=atol, meta=meta, name=name)
 
@@ -182,12 +214,10 @@ def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
         return Finding("values", f"{name} is {fmt_value(got)}, but the expected answer is "
                                  f"{fmt_value(expected)}.")
 
-    if returns == "array" and isinstance(got, (list, tuple)):
-        kind = type(got).__name__
-        # No advice on loops here: several exercises' hints build a list in a loop on
-        # purpose; an exercise that wants array arithmetic says so in its own compare.
-        return Finding("type", f"{name} is a Python {kind}, but a numpy array is expected: "
-                               f"convert it with np.array(...) before returning it.")
+    if returns == "array":
+        finding = array_type_finding(got, returns, name)
+        if finding is not None:
+            return finding
     g, why = as_float_array(got)
     if g is None:
         wanted = "a number" if e.ndim == 0 else f"a numpy array of shape {_shape_text(e.shape)}"
@@ -232,6 +262,29 @@ def diagnose(got, expected, *, returns="any", rtol=1e-6, atol=1e-9, meta=None,
     return Finding("values", _values_message(g, e, name))
 
 
+def array_type_finding(got, returns, name="your result"):
+    """The "is a Python list" finding when ``returns`` asks for a numpy array (``"array"``,
+    or ``"array"`` parts of a tuple like ``("array", "float")``) and ``got`` has a list or
+    tuple there; else None. The judge applies it before an exercise's own ``compare``, so
+    what the text requires is enforced however the values are compared."""
+    if returns == "array":
+        if isinstance(got, (list, tuple)):
+            kind = type(got).__name__
+            # No advice on loops here: several exercises' hints build a list in a loop on
+            # purpose; an exercise that wants array arithmetic says so in its own compare.
+            return Finding("type", f"{name} is a Python {kind}, but a numpy array is "
+                                   "expected: convert it with np.array(...) before "
+                                   "returning it.")
+        return None
+    if isinstance(returns, tuple) and isinstance(got, (list, tuple)) and \
+            len(got) == len(returns):
+        for i, (part, kind) in enumerate(zip(got, returns)):
+            finding = array_type_finding(part, kind, f"part {i} of {name}")
+            if finding is not None:
+                return finding
+    return None
+
+
 def _shape_finding(g, e, returns, rtol, atol, name):
     gs, es = _shape_text(g.shape), _shape_text(e.shape)
     if e.ndim == 0 and g.size == 1:
@@ -262,7 +315,7 @@ def _shape_finding(g, e, returns, rtol, atol, name):
     return Finding("shape", f"{name} has shape {gs}, but shape {es} is expected.{tip}")
 
 
-def _diagnose_tuple(got, expected, *, rtol, atol, meta, name):
+def _diagnose_tuple(got, expected, *, rtol, atol, meta, name, parts=None):
     if not isinstance(expected, (tuple, list)):
         raise TypeError(f"returns='tuple' but the reference returned {type(expected).__name__}")
     if not isinstance(got, (tuple, list)):
@@ -273,7 +326,8 @@ def _diagnose_tuple(got, expected, *, rtol, atol, meta, name):
         return Finding("shape", f"{name} has {len(got)} parts, but {len(expected)} are "
                                 "expected.")
     for i, (g, e) in enumerate(zip(got, expected)):
-        f = diagnose(g, e, returns="any", rtol=rtol, atol=atol, meta=meta,
+        kind = parts[i] if parts is not None and i < len(parts) else "any"
+        f = diagnose(g, e, returns=kind, rtol=rtol, atol=atol, meta=meta,
                      name=f"part {i} of {name}")
         if f is not None:
             return f

@@ -2,7 +2,7 @@
 
 Lesson files declare exercises with the names re-exported here::
 
-    from gdlab.checks.core import exercise, Case, Ref, Mistake
+    from gdlab.checks.core import exercise, Case, Ref, Mistake, Forbid
 
 The pieces live in small modules: ``registry`` (declarations), ``encode`` (results as
 JSON), ``compare`` (what is wrong, in words), ``judge`` (run_cases, probe, evaluate),
@@ -16,11 +16,11 @@ from gdlab.checks.judge import (NOT_ATTEMPTED, PASSED, Outcome, Result, decode_p
                                 evaluate, probe, run_cases)
 from gdlab.checks.feedback import (ExerciseFailed, NotAttempted, PartlyRight, Progress,
                                    ProgressRow)
-from gdlab.checks.registry import (Case, Exercise, Mistake, Ref, choice_exercise, exercise,
+from gdlab.checks.registry import (Case, Exercise, Forbid, Mistake, Ref, choice_exercise, exercise,
                                    exercises, get_exercise, normalize_lesson)
 
-__all__ = ["exercise", "choice_exercise", "Case", "Ref", "Mistake", "Exercise", "get_exercise", "exercises",
-           "check", "hint", "progress", "reset_session", "ExerciseFailed", "NotAttempted",
+__all__ = ["exercise", "choice_exercise", "Case", "Ref", "Mistake", "Forbid", "Exercise", "get_exercise", "exercises",
+           "check", "hint", "progress", "reset_session", "set_hint_cap", "ExerciseFailed", "NotAttempted",
            "PartlyRight",
            "Result", "Outcome", "evaluate", "run_cases", "probe", "decode_probe",
            "explain_array_mismatch", "as_float_array", "diagnose", "encode", "decode",
@@ -70,25 +70,58 @@ def check(exercise_id, namespace=None):
     raise ExerciseFailed(result.message, result)
 
 
-def hint(exercise_id):
+def set_hint_cap(level):
+    """Show at most ``level`` hints per exercise in this kernel (None: all of them).
+
+    ``gdlab release --max-hint N`` writes a call of this into each released lesson, right
+    after ``from gdlab.checks import ...``, so that graded use can stop short of the
+    strongest hints; :func:`hint` then says that the instructor set the limit.
+    """
+    global _hint_cap
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int)
+                              or level < 0):
+        raise ValueError(f"The hint cap must be a whole number >= 0 (or None for no cap), "
+                         f"got {level!r}")
+    _hint_cap = level
+
+
+_hint_cap = None
+
+
+def hint(exercise_id, level=None):
     """Print the next hint for an exercise: each call shows a stronger one; after the last
-    hint, the last one is repeated (and the message says so)."""
+    hint, the last one is repeated (and the message says so). ``level`` (1, 2, ...) shows
+    that hint instead, the same however often the cell runs. Hints beyond the cap an
+    instructor set (:func:`set_hint_cap`) are not shown."""
     ex = get_exercise(exercise_id)
+    k = len(ex.hints)
     if not ex.hints:
         print(f"No hints are written for {ex.id} yet: reread the task statement above the "
               "exercise, and run the check to see what is wrong.")
         return None
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int)
+                              or not 1 <= level <= k):
+        raise ValueError(f"{ex.id} has hints 1 to {k}; got level={level!r}")
+    limit = k if _hint_cap is None else min(_hint_cap, k)
+    capped = limit < k
+    if limit == 0:
+        print(f"Your instructor has turned hints off for this course ({ex.id} has {k}). "
+              "Reread the task statement above the exercise, and run the check to see what "
+              "is wrong.")
+        return None
     shown = _hints_shown.get(ex.id, 0)
-    k = len(ex.hints)
-    if shown < k:
-        index = shown
-        _hints_shown[ex.id] = shown + 1
-        note = ""
-        if index == k - 1:
-            note = " (this is the last hint)"
-    else:
-        index = k - 1
+    wanted = shown + 1 if level is None else level
+    index = min(wanted, limit) - 1
+    _hints_shown[ex.id] = max(shown, index + 1)
+    note = ""
+    if wanted > limit and capped:
+        note = (f" (your instructor allows {limit} of the {k} hints in this course: this "
+                f"repeats hint {limit})")
+    elif wanted > limit:
         note = " (no more hints: this repeats the last one)"
+    elif index == limit - 1:
+        note = (" (this is the last hint)" if not capped else
+                f" (the last one your instructor allows: {limit} of {k})")
     print(f"Hint {index + 1} of {k} for {ex.id}{note}:\n{ex.hints[index]}")
     return None
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdlab.checks.compare import Finding, diagnose, fmt_value
+from gdlab.checks.compare import Finding, array_type_finding, diagnose, fmt_value
 from gdlab.checks.encode import from_jsonable, to_jsonable
 from gdlab.checks.registry import Exercise, Ref, get_exercise
-from gdlab.checks import runner
+from gdlab.checks import forbid, runner
 
 __all__ = ["Outcome", "Result", "run_cases", "probe", "decode_probe", "evaluate",
            "call_text", "with_call"]
@@ -42,6 +42,8 @@ class Outcome:
     mutated: names of the arguments the call changed in place.
     error_line: for "raised", ``(line number, line text)`` in the learner's cell where the
     exception happened (see ``gdlab.checks.traceback_line``), or None when unknown.
+    entered: ``"module:qualname"`` of each function of the exercise's watched modules that
+    the call entered (see ``runner.watched``; judged against the exercise's ``forbids``).
     """
 
     status: str
@@ -50,6 +52,7 @@ class Outcome:
     error_message: str = ""
     mutated: tuple = ()
     error_line: object = None
+    entered: tuple = ()
 
     def to_jsonable(self):
         data = {"status": self.status, "value": to_jsonable(self.value),
@@ -57,6 +60,8 @@ class Outcome:
                 "mutated": list(self.mutated)}
         if self.error_line is not None:  # absent when unknown, as older probes send it
             data["error_line"] = list(self.error_line)
+        if self.entered:
+            data["entered"] = list(self.entered)
         return data
 
     @classmethod
@@ -68,7 +73,16 @@ class Outcome:
                    error_type=str(data.get("error_type", "")),
                    error_message=str(data.get("error_message", "")),
                    mutated=tuple(str(m) for m in data.get("mutated", ())),
-                   error_line=_decode_error_line(data.get("error_line")))
+                   error_line=_decode_error_line(data.get("error_line")),
+                   entered=_decode_entered(data.get("entered")))
+
+
+def _decode_entered(data):
+    """The entered names as a tuple of short strings (malformed entries are dropped; a
+    missing list is an older probe's, or a call that entered nothing watched)."""
+    if not isinstance(data, list):
+        return ()
+    return tuple(str(x)[:300] for x in data[:runner.MAX_ENTERED + 1] if isinstance(x, str))
 
 
 def _decode_error_line(data):
@@ -101,6 +115,7 @@ class Result:
     message: str
     case_messages: tuple = field(default=())
     case_codes: tuple = field(default=())  # Finding code per case (None: passed)
+    forbidden: tuple = field(default=())   # what it called of the exercise's forbids
 
     @property
     def passed(self):
@@ -108,8 +123,10 @@ class Result:
 
     @property
     def finding(self):
-        """Code of the finding the message explains ("mistake:NAME", "values", ...; "" if
-        none): the first failing case's."""
+        """Code of the finding the message explains ("forbidden:NAME", "mistake:NAME",
+        "values", ...; "" if none): a forbidden call first, else the first failing case's."""
+        if self.forbidden:
+            return f"forbidden:{self.forbidden[0]}"
         return next((c for c in self.case_codes if c is not None), "")
 
     @property
@@ -121,9 +138,11 @@ class Result:
 
 # ---------------------------------------------------------------------------- kernel side
 
-def _run_one(func, case):
+def _run_one(func, case, watch):
     args, kwargs = case.resolved()
-    return Outcome(**runner.call(func, args, kwargs))
+    out = runner.call(func, args, kwargs, watch)
+    out["entered"] = tuple(out["entered"])
+    return Outcome(**out)
 
 
 _MISSING = object()
@@ -142,7 +161,8 @@ def run_cases(exercise, namespace):
         return [Outcome("returned", value=target)]
     if not callable(target):
         return [Outcome("not_callable", error_type=type(target).__name__) for _ in cases]
-    return [_run_one(target, case) for case in cases]
+    watch = forbid.watch_modules(exercise)
+    return [_run_one(target, case, watch) for case in cases]
 
 
 def probe(exercise_id, namespace):
@@ -271,6 +291,11 @@ def _judge_case(exercise, case, index, outcome):
         except Exception as err:
             text = f"{name} could not be checked ({type(err).__name__}: {err})"
         finding = None if text is None else Finding("values", with_call(call, str(text)))
+        if finding is None:
+            # What the declaration says the text asks for (an array, not a list) holds even
+            # when the exercise's own comparison accepts the numbers; a compare that has a
+            # message of its own for a list keeps it.
+            finding = array_type_finding(got, exercise.returns, name)
     else:
         finding = diagnose(got, expected, returns=exercise.returns, rtol=exercise.rtol,
                            atol=exercise.atol, meta=case.meta, name=name)
@@ -342,10 +367,29 @@ def _points_text(p):
     return f"{p:g} point" if p == 1 else f"{p:g} points"
 
 
-def _fraction(findings, n_visible):
-    """(share of the points earned, note for the message) for per-case findings."""
+def _coincidences(exercise, cases, outcomes, findings):
+    """Indices of passing cases that a known mistake found on a failing case passes too.
+
+    Such a case cannot tell the learner's answer from that mistake, so it earns nothing:
+    a wrong rule (an off-by-one in a loop, a clamp forgotten) is right on the cases where
+    the rule does not matter, and without this it would earn more partial credit than a
+    wrong formula, which fails everywhere.
+    """
+    found = {f.code[len("mistake:"):] for f in findings
+             if f is not None and f.code.startswith("mistake:")}
+    if not found:
+        return set()
+    mistakes = [m for m in exercise.mistakes if m.name in found]
+    return {i for i, f in enumerate(findings)
+            if f is None and outcomes[i].status == "returned" and
+            any(_matches_mistake(exercise, m, cases[i], outcomes[i].value) for m in mistakes)}
+
+
+def _fraction(findings, n_visible, uncredited=()):
+    """(share of the points earned, note for the message) for per-case findings; passing
+    cases in ``uncredited`` count as not passed."""
     n = len(findings)
-    ok = [f is None for f in findings]
+    ok = [f is None and i not in uncredited for i, f in enumerate(findings)]
     if n_visible is None or not 0 < n_visible < n:
         return sum(ok) / n, ""
     seen, hidden = sum(ok[:n_visible]), sum(ok[n_visible:])
@@ -403,7 +447,8 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     findings = [_judge_case(exercise, c, i, o) for i, (c, o) in enumerate(zip(cases, outcomes))]
     findings = _explain_with_mistakes(exercise, cases, outcomes, findings)
     passed = sum(f is None for f in findings)
-    fraction, hidden_note = _fraction(findings, n_visible)
+    uncredited = _coincidences(exercise, cases, outcomes, findings)
+    fraction, hidden_note = _fraction(findings, n_visible, uncredited)
     rule_codes = {f"mistake:{m.name}" for m in exercise.mistakes if m.wrong_rule}
     if any(f is not None and f.code in rule_codes for f in findings):
         # a wrong rule that agrees with the right one on some inputs earns nothing there
@@ -412,6 +457,11 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
             "right result earn no points.)")
     points = round(exercise.points * fraction, 2)
     case_messages = tuple(None if f is None else f.message for f in findings)
+    case_codes = tuple(None if f is None else f.code for f in findings)
+    hits = forbid.called(exercise, outcomes)
+    if hits:
+        return _forbidden_result(exercise, hits, points, passed, n, case_messages,
+                                 case_codes)
     if passed == n:
         cases_text = f"all {n} cases pass" if n > 1 else "1 case passes"
         message = f"✔ {ex_id}: {cases_text} ({_points_text(exercise.points)})" + hidden_note
@@ -426,6 +476,9 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     counted = f"{passed} of {n} cases pass" if n > 1 else "not correct yet"
     lines = [f"✘ {ex_id}: {counted} ({points:g} of {_points_text(exercise.points)}).",
              _sentence(first.message)]
+    if uncredited:
+        lines.append("(The cases that pass are ones where this mistake gives the right "
+                     "answer too, so they earn no points.)")
     others = sorted({f.code for f in findings if f is not None} - {first.code})
     if others:
         lines.append("(Other failing cases show a different problem too; fix this one "
@@ -436,4 +489,31 @@ def evaluate(exercise, outcomes, cases=None, n_visible=None):
     if hidden_note:
         lines.append(hidden_note.strip())
     return Result(ex_id, FAILED, points, exercise.points, passed, n, "\n".join(lines),
-                  case_messages, tuple(None if f is None else f.code for f in findings))
+                  case_messages, case_codes)
+
+
+def _forbidden_result(exercise, hits, points, passed, n, case_messages, case_codes):
+    """The verdict when the answer called what the exercise forbids (``forbid.called``):
+    at most the Forbid's ``keep`` share of the points, whatever the values."""
+    keep = min(f.keep for f, _ in hits)
+    points = min(points, round(exercise.points * keep, 2))
+    target = exercise.target
+    shown = [name for _, name in hits]
+    f, name = hits[0]
+    if f.message:
+        why = f.message
+    else:
+        why = (f"That is gdlab's own implementation of what this exercise asks you to "
+               f"write: write `{target}` yourself, with Python and numpy (gdlab's version is "
+               "there for the lessons that use it, not for this exercise).")
+    values = (f"all {n} cases give the right values" if passed == n else
+              f"{passed} of {n} cases give the right values")
+    lines = [f"✘ {exercise.id}: `{target}` calls {name} ({points:g} of "
+             f"{_points_text(exercise.points)}).", why,
+             f"(Apart from that, {values}.)"]
+    if len(shown) > 1:
+        lines.append(f"It also calls {', '.join(shown[1:])}.")
+    lines.append(f"Fix it, run the cell that defines `{target}` again, then rerun this "
+                 "check.")
+    return Result(exercise.id, FAILED, points, exercise.points, passed, n, "\n".join(lines),
+                  case_messages, case_codes, tuple(shown))

@@ -123,6 +123,7 @@ def _step_cases(rng):
 
 exercise(
     id="00-step", lesson="00", title="One gradient-descent step",
+    forbids=["gdlab.optim", "gdlab.train"],
     target="descent_step", kind="function", points=1,
     cases=_step_cases, reference=_step, rtol=1e-12, atol=1e-12, returns="array",
     mistakes=[

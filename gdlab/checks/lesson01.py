@@ -47,6 +47,7 @@ def _derivative_compare(got, expected, case):
 
 exercise(
     id="01-derivative", lesson="01", title="A derivative by hand",
+    forbids=["gdlab.objectives", "gdlab.gradcheck"],
     target="dfdx", kind="function", points=2,
     cases=_derivative_cases, reference=_dfdx, rtol=1e-9, atol=1e-12, returns="array",
     compare=_derivative_compare,
@@ -130,6 +131,7 @@ def _descent_cases(rng):
 
 exercise(
     id="01-descent", lesson="01", title="A 1-D gradient-descent loop",
+    forbids=["gdlab.train", "gdlab.optim"],
     target="descend", kind="function", points=3,
     cases=_descent_cases, reference=_descend, rtol=1e-9, atol=1e-12, returns="array",
     compare=_descent_compare,
@@ -248,6 +250,7 @@ def _max_lr_cases(rng):
 
 exercise(
     id="01-max-lr", lesson="01", title="The largest stable learning rate, by experiment",
+    forbids=["gdlab.grids"],   # gdlab.train may run the experiment
     target="largest_stable_lr", kind="function", points=3,
     cases=_max_lr_cases, reference=_largest_stable, rtol=1e-12, atol=1e-12,
     returns="float",

@@ -42,6 +42,7 @@ def _quad_cases(rng):
 
 exercise(
     id="02-quadratic-grad", lesson="02", title="The gradient of a quadratic",
+    forbids=["gdlab.objectives", "gdlab.gradcheck"],
     target="quadratic_grad", kind="function", points=2,
     cases=_quad_cases, reference=_quad_grad, rtol=1e-9, atol=1e-12, returns="array",
     mistakes=[
@@ -124,6 +125,7 @@ def _numgrad_cases(rng):
 
 exercise(
     id="02-numerical-grad", lesson="02", title="A numerical gradient by central differences",
+    forbids=["gdlab.gradcheck"],
     target="numerical_gradient", kind="function", points=3,
     cases=_numgrad_cases, reference=_central, rtol=1e-6, atol=1e-7, returns="array",
     compare=_numgrad_compare,
@@ -170,6 +172,7 @@ def _rb_cases(rng):
 
 exercise(
     id="02-rosenbrock-grad", lesson="02", title="The gradient of the Rosenbrock function",
+    forbids=["gdlab.objectives", "gdlab.gradcheck"],
     target="rosenbrock_grad", kind="function", points=3,
     cases=_rb_cases, reference=_rb_grad, rtol=1e-9, atol=1e-9, returns="array",
     mistakes=[
@@ -301,6 +304,7 @@ def _coords_hidden(rng):
 
 exercise(
     id="02-wrong-coords", lesson="02", title="Which partial derivative is wrong?",
+    forbids=["gdlab.gradcheck.check_grad", "gdlab.gradcheck.relative_error"],
     target="wrong_coordinates", kind="function", points=2,
     cases=_coords_cases, hidden=_coords_hidden, reference=_wrong_coords,
     compare=_compare_coords, returns="any",

@@ -48,6 +48,7 @@ def _with_ones(X):
 
 exercise(
     id="03-mse", lesson="03", title="The mean squared error",
+    forbids=["gdlab.models", "gdlab.capstone"],
     target="mse", kind="function", points=2,
     cases=_mse_cases, reference=_mse, rtol=1e-7, atol=1e-10, returns="float",
     mistakes=[
@@ -113,6 +114,7 @@ def _x_not_transposed(theta, X, y):
 
 exercise(
     id="03-mse-grad", lesson="03", title="The gradient of the MSE",
+    forbids=["gdlab.models", "gdlab.gradcheck"],
     target="mse_grad", kind="function", points=2,
     cases=_grad_cases, reference=_mse_grad, rtol=1e-7, atol=1e-10, returns="array",
     mistakes=[
@@ -214,8 +216,9 @@ def _compare_descent(got, expected, case):
 
 exercise(
     id="03-gradient-descent", lesson="03", title="The full-batch gradient-descent loop",
+    forbids=["gdlab.train", "gdlab.optim", "gdlab.epochs", "gdlab.models"],
     target="gradient_descent", kind="function", points=3,
-    cases=_gd_cases, reference=_descent, returns="tuple", compare=_compare_descent,
+    cases=_gd_cases, reference=_descent, returns=("array", "array"), compare=_compare_descent,
     mistakes=[
         Mistake("coordinate-wise stale updates",
                 lambda X, y, t0, lr, n: _descent(X, y, t0, lr, n, coordinatewise=True),
@@ -314,7 +317,7 @@ def _compare_lstsq(got, expected, case):
 exercise(
     id="03-lstsq", lesson="03", title="Compare with np.linalg.lstsq",
     target="compare_with_lstsq", kind="function", points=2,
-    cases=_lstsq_cases, reference=_lstsq, returns="tuple", compare=_compare_lstsq,
+    cases=_lstsq_cases, reference=_lstsq, returns=("array", "float"), compare=_compare_lstsq,
     mistakes=[],
     hints=[
         "np.linalg.lstsq(X, y, rcond=None) returns a tuple of four things; the first is the "
@@ -414,6 +417,7 @@ def _compare_gd_limit(got, expected, case):
 
 exercise(
     id="03-gd-limit", lesson="03", title="Predict where descent ends",
+    forbids=["gdlab.train", "gdlab.optim", "gdlab.epochs", "gdlab.models"],
     target="gd_limit", kind="function", points=3,
     cases=_gd_limit_cases, reference=_gd_limit, rtol=1e-7, atol=1e-9, returns="array",
     compare=_compare_gd_limit,

@@ -114,6 +114,7 @@ def _compare_minibatches(got, expected, case):
 
 exercise(
     id="04-minibatches", lesson="04", title="A shuffled mini-batch iterator",
+    forbids=["gdlab.epochs", "gdlab.train"],
     target="minibatches", kind="function", points=2,
     cases=_minibatch_cases, reference=_minibatches_ref, returns="any",
     compare=_compare_minibatches,
@@ -171,6 +172,7 @@ def _epoch_cases(rng):
 
 exercise(
     id="04-sgd-epoch", lesson="04", title="One epoch of mini-batch SGD",
+    forbids=["gdlab.epochs", "gdlab.train", "gdlab.optim", "gdlab.models"],
     target="sgd_epoch", kind="function", points=3,
     cases=_epoch_cases, reference=_sgd_epoch_ref, rtol=1e-7, atol=1e-10, returns="array",
     mistakes=[
@@ -274,6 +276,7 @@ def _variance_cases(rng):
 
 exercise(
     id="04-grad-variance", lesson="04", title="Variance of the mini-batch gradient",
+    forbids=["gdlab.models", "gdlab.epochs"],
     target="minibatch_grad_variance", kind="function", points=3,
     cases=_variance_cases, reference=_variance_exact,
     # A Monte Carlo estimate from 4000 draws is within a few percent of the exact value;
@@ -385,6 +388,7 @@ def _schedule_cases(rng):
 
 exercise(
     id="04-sgd-schedule", lesson="04", title="Several SGD epochs with a decaying learning rate",
+    forbids=["gdlab.epochs", "gdlab.train", "gdlab.optim", "gdlab.models"],
     target="sgd_with_schedule", kind="function", points=2,
     cases=_schedule_cases, reference=_sgd_schedule_ref, rtol=1e-7, atol=1e-10,
     returns="array",

@@ -55,6 +55,7 @@ def _stability_cases(rng):
 
 exercise(
     id="05-stability-limit", lesson="05", title="L and the largest stable learning rate",
+    forbids=["gdlab.objectives"],
     target="stability_limit", kind="function", points=2,
     cases=_stability_cases, reference=_stability_limit, rtol=1e-8, atol=1e-12,
     returns="tuple", compare=_plainly("tuple", rtol=1e-8, atol=1e-12),
@@ -126,6 +127,7 @@ def _step_cases(rng):
 
 exercise(
     id="05-step-decay", lesson="05", title="Step decay schedule",
+    forbids=["gdlab.schedules"],
     target="step_decay_lr", kind="function", points=2,
     cases=_step_cases, reference=_step_decay, rtol=1e-9, atol=1e-15, returns="float",
     compare=_plainly("float"),
@@ -239,6 +241,7 @@ def _cosine_cases(rng):
 
 exercise(
     id="05-cosine", lesson="05", title="Cosine annealing schedule",
+    forbids=["gdlab.schedules"],
     target="cosine_lr", kind="function", points=2,
     cases=_cosine_cases, reference=_cosine, rtol=1e-9, atol=1e-15, returns="float",
     compare=_plainly("float"),
@@ -339,6 +342,7 @@ def _warmup_cases(rng):
 
 exercise(
     id="05-warmup", lesson="05", title="Linear warmup in front of a schedule",
+    forbids=["gdlab.schedules.warmup"],
     target="warmup_lr", kind="function", points=2,
     cases=_warmup_cases, reference=_warmup, rtol=1e-9, atol=1e-15, returns="float",
     compare=_plainly("float"),

@@ -108,9 +108,10 @@ def _standardize_cases(rng):
 
 exercise(
     id="06-standardize", lesson="06", title="Standardize features with training statistics",
+    forbids=["gdlab.data"],
     target="standardize_train_test", kind="function", points=3,
     cases=_standardize_cases, reference=_standardize, rtol=1e-9, atol=1e-12,
-    returns="tuple", compare=_standardize_compare,
+    returns=("array", "array"), compare=_standardize_compare,
     mistakes=[
         Mistake("test statistics (leakage)", _test_own_stats,
                 "Your test set is scaled with its OWN mean and std. The test data must be "
@@ -198,6 +199,7 @@ def _iter_cases(rng):
 
 exercise(
     id="06-iterations-kappa", lesson="06", title="Iterations against the condition number",
+    forbids=["gdlab.train", "gdlab.optim"],
     target="iterations_to_converge", kind="function", points=3,
     # Counts are whole numbers: any tolerance below 0.5 only forgives float rounding (at
     # 0.5, half of a count of 1 would pass).
@@ -334,6 +336,7 @@ def _clip_cases(rng):
 
 exercise(
     id="06-clip-global", lesson="06", title="Gradient clipping by global norm",
+    forbids=["gdlab.optim"],
     target="clip_by_global_norm", kind="function", points=3,
     cases=_clip_cases, reference=_clip_global, rtol=1e-6, atol=1e-12, returns="any",
     compare=_clip_compare,

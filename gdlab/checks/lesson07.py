@@ -80,8 +80,9 @@ def _mm(kind, message):
 
 exercise(
     id="07-momentum-step", lesson="07", title="One step of heavy-ball momentum (torch form)",
+    forbids=["gdlab.optim"],
     target="momentum_step", kind="function", points=2,
-    cases=_momentum_cases, reference=_momentum_ref, rtol=1e-7, atol=1e-10, returns="tuple",
+    cases=_momentum_cases, reference=_momentum_ref, rtol=1e-7, atol=1e-10, returns=("array",) * 2,
     mistakes=[
         _mm("ascent", "You move x along +v: the update is x_new = x - lr * v_new (minus)."),
         _mm("classical", "Your velocity is an average, v_new = momentum * v + (1 - momentum) * g "
@@ -197,8 +198,9 @@ def _am(slip, message):
 
 exercise(
     id="07-adam-step", lesson="07", title="One Adam step with bias correction",
+    forbids=["gdlab.optim"],
     target="adam_step", kind="function", points=3,
-    cases=_adam_cases, reference=_adam_ref, rtol=1e-7, atol=1e-12, returns="tuple",
+    cases=_adam_cases, reference=_adam_ref, rtol=1e-7, atol=1e-12, returns=("array",) * 3,
     mistakes=[
         _am("no bias correction", "You use m and v without bias correction. Divide them by "
             "(1 - beta1**t) and (1 - beta2**t) before the update (but return the uncorrected "
@@ -275,8 +277,9 @@ def _wm(decay, message):
 
 exercise(
     id="07-adamw-step", lesson="07", title="AdamW: Adam with decoupled weight decay",
+    forbids=["gdlab.optim"],
     target="adamw_step", kind="function", points=3,
-    cases=_adamw_cases, reference=_adamw_ref, rtol=1e-7, atol=1e-12, returns="tuple",
+    cases=_adamw_cases, reference=_adamw_ref, rtol=1e-7, atol=1e-12, returns=("array",) * 3,
     mistakes=[
         _wm("l2", "You add weight_decay * x to the gradient: that is an L2 penalty inside "
             "Adam (torch.optim.Adam's weight_decay), which Adam then divides by sqrt(v). "
@@ -509,6 +512,7 @@ def _sm(slip, message):
 
 exercise(
     id="07-adaptive-steps", lesson="07", title="Predict AdaGrad's and RMSprop's k-th step",
+    forbids=["gdlab.optim"],
     target="constant_gradient_steps", kind="function", points=2,
     cases=_adaptive_cases, reference=_adaptive_ref, rtol=1e-10, atol=0.0, returns="tuple",
     hidden=lambda rng: [_random_adaptive_case(rng) for _ in range(5)],

@@ -129,6 +129,7 @@ def _em(name, message, **kw):
 
 exercise(
     id="09-early-stopping", lesson="09", title="Early stopping with patience",
+    forbids=["gdlab.train", "gdlab.epochs"],
     target="early_stopping", kind="function", points=2,
     cases=_early_cases, reference=_early_ref, rtol=0, atol=0, returns="tuple",
     mistakes=[
@@ -301,8 +302,9 @@ def _compare_grid(got, expected, case):
 
 exercise(
     id="09-lr-grid", lesson="09", title="Learning-rate grid search (diverged runs never win)",
+    forbids=["gdlab.grids"],
     target="lr_grid_search", kind="function", points=3,
-    cases=_grid_cases, reference=_grid_ref, returns="any", compare=_compare_grid,
+    cases=_grid_cases, reference=_grid_ref, returns=("float", "array"), compare=_compare_grid,
     mistakes=[],
     hints=[
         "For each lr: copy x0, run `steps` gradient-descent steps, record objective.f(x). "

@@ -8,7 +8,15 @@ import functools
 
 import numpy as np
 
-from gdlab.checks.core import Case, Mistake, exercise, explain_array_mismatch
+from gdlab.checks.core import Case, Forbid, Mistake, exercise, explain_array_mismatch
+
+# The text says never to form H^-1; forming it still gives the right step, so it keeps half
+# the points (the deduction the exercise states).
+_INVERSE = Forbid("numpy.linalg.inv", "numpy.linalg.pinv", keep=0.5, message=(
+    "The text asks you never to form H^-1: np.linalg.inv (or pinv) builds the whole "
+    "inverse, about 2d^3 operations against 2d^3/3 for one solve, and loses accuracy on "
+    "ill-conditioned Hessians. Solve H d = g with np.linalg.solve(H, g) instead; forming "
+    "the inverse costs half the points."))
 
 
 def _f(a):
@@ -34,6 +42,7 @@ def _newton_cases(rng):
 
 exercise(
     id="10-newton-step", lesson="10", title="One Newton step",
+    forbids=["gdlab.optim", _INVERSE],   # gdlab's Newton; the inverse the text rules out
     target="newton_step", kind="function", points=2,
     cases=_newton_cases, reference=_newton_ref, rtol=1e-7, atol=1e-10, returns="array",
     mistakes=[
@@ -163,8 +172,10 @@ def _eigen_shift(g, H, delta0):
 
 exercise(
     id="10-damped-direction", lesson="10", title="The damped Newton direction",
+    forbids=["gdlab.optim"],
     target="damped_direction", kind="function", points=2,
-    cases=_damped_cases, reference=_damped_ref, returns="tuple", compare=_damped_compare,
+    cases=_damped_cases, reference=_damped_ref, returns=("array", "float"),
+    compare=_damped_compare,
     mistakes=[
         Mistake("fixed delta",
                 lambda g, H, delta0: (_solve_shifted(_f(g), _f(H), delta0), float(delta0)),

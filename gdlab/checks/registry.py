@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdlab.checks.compare import RETURNS
+from gdlab.checks.compare import RETURNS, valid_returns
+from gdlab.checks.forbid import Forbid
 
-__all__ = ["Case", "Ref", "Mistake", "Exercise", "exercise", "get_exercise", "exercises",
+__all__ = ["Case", "Ref", "Mistake", "Exercise", "Forbid", "exercise", "get_exercise", "exercises",
            "available_lessons", "normalize_lesson"]
 
 KINDS = ("function", "value")
@@ -137,6 +138,7 @@ class Exercise:
     module: str = field(default="", compare=False)
     hidden: object = "auto"
     reveal: object = None
+    forbids: tuple = ()
 
     @property
     def seed(self):
@@ -261,7 +263,7 @@ def _number(name, value, ex_id, minimum=0.0, strict=False):
 
 def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="function",
              rtol=1e-6, atol=1e-9, returns="any", mistakes=(), compare=None, hints=(),
-             hidden="auto", reveal=None):
+             hidden="auto", reveal=None, forbids=()):
     """Declare (register) an exercise and return it.
 
     id: "NN-short-name", NN equal to ``lesson``. target: the name the solution cell defines
@@ -270,7 +272,10 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     reference(*case.args, **case.kwargs) gives the expected result (no args for values).
     A result passes when ``|got - expected| <= atol + rtol * |expected|`` everywhere.
     returns: "array" | "float" | "tuple" | "list" | "any", the type a correct answer has
-    ("list": a list of arrays, possibly of different shapes, compared element by element).
+    ("list": a list of arrays, possibly of different shapes, compared element by element),
+    or for a tuple result the kind of each part, e.g. ``("array", "float")``. Where the
+    text asks for a numpy array, say "array": a list there fails with "is a Python list",
+    also when ``compare`` is given (the judge checks the types before calling it).
     compare(got, expected, case) -> None | message replaces the numeric comparison.
     hints: progressively stronger hints, shown one per ``hint(id)`` call.
     hidden: the grader's extra cases, drawn at grading time: "auto", None or a function
@@ -278,6 +283,9 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
     reveal: what a pass confirms (the measured value, the reason behind the right option),
     a string or a function () -> string; ``check()`` prints it after a pass, so the lesson's
     text around the exercise need not give the answer away.
+    forbids: what the answer must not call while it runs: :class:`Forbid` objects, or
+    dotted names (each one a ``Forbid(name)``: gdlab's own implementation of what the
+    exercise asks for, which scores 0 when called; see ``gdlab.checks.forbid``).
     Re-declaring an id from the same module (re-import) replaces it.
     """
     m = _ID_RE.match(id) if isinstance(id, str) else None
@@ -289,9 +297,12 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
         raise ValueError(f"Exercise id {id!r} does not start with its lesson {lesson!r}")
     if kind not in KINDS:
         raise ValueError(f"Exercise {id}: invalid kind {kind!r}; valid: {', '.join(KINDS)}")
-    if returns not in RETURNS:
+    if isinstance(returns, list):
+        returns = tuple(returns)
+    if not valid_returns(returns):
         raise ValueError(f"Exercise {id}: invalid returns {returns!r}; "
-                         f"valid: {', '.join(RETURNS)}")
+                         f"valid: {', '.join(RETURNS)}, or a tuple of them, one per part "
+                         "of a tuple result")
     if not isinstance(target, str) or not target.isidentifier():
         raise ValueError(f"Exercise {id}: target must be a Python name, got {target!r}")
     if not isinstance(title, str) or not title.strip():
@@ -328,11 +339,20 @@ def exercise(*, id, lesson, title, target, points, reference, cases=None, kind="
         raise TypeError(f"Exercise {id}: reveal must be None, a non-empty string or a "
                         f"function () -> string, got {reveal!r}")
 
+    if isinstance(forbids, (str, Forbid)):
+        forbids = [forbids]
+    forbids = tuple(Forbid(f) if isinstance(f, str) else f for f in forbids)
+    for f in forbids:
+        if not isinstance(f, Forbid):
+            raise TypeError(f"Exercise {id}: forbids must hold Forbid(...) or dotted names, "
+                            f"got {f!r}")
+
     module = _declaring_module()
     ex = Exercise(id=id, lesson=lesson, title=title.strip(), target=target, kind=kind,
                   points=points, cases=cases, reference=reference, rtol=float(rtol),
                   atol=float(atol), returns=returns, mistakes=mistakes, compare=compare,
-                  hints=hints, module=module, hidden=hidden, reveal=reveal)
+                  hints=hints, module=module, hidden=hidden, reveal=reveal,
+                  forbids=forbids)
     old = _REGISTRY.get(id)
     if old is not None and old.module != module:
         raise ValueError(f"Exercise id {id!r} is already declared in {old.module}")

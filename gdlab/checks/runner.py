@@ -7,7 +7,9 @@ pastes its source, after ``encode.py`` and ``traceback_line.py``, into every pro
 submission did to the installed files or to ``sys.modules``; ``main`` is the probe's entry
 point. What is recorded per call: the returned value, or the exception (type, message,
 line of the learner's cell), NotImplementedError as "not attempted", and which arguments
-the call changed in place. Learner prints and numpy warnings are swallowed.
+the call changed in place, and which functions of the watched modules (an exercise's
+``forbids``, e.g. gdlab's own implementation of what it asks for) were entered while the
+learner's function ran. Learner prints and numpy warnings are swallowed.
 
 Nothing here judges: the values are compared with the answer key in the grader's process
 (``judge.evaluate``), which is why this module holds no reference and imports no lesson.
@@ -28,7 +30,7 @@ if "to_jsonable" not in globals():  # imported as a module (not pasted into a pr
     from gdlab.checks.encode import from_jsonable, to_jsonable
     from gdlab.checks.traceback_line import error_line
 
-__all__ = ["call", "resolve_ref", "decode_arg", "encode_value", "main"]
+__all__ = ["call", "resolve_ref", "decode_arg", "encode_value", "main", "watched"]
 
 # A single result larger than this (as JSON text) is not sent: no exercise expects one, and
 # a learner returning a 10**8-element array must not make the grader parse gigabytes.
@@ -101,12 +103,65 @@ def error_text(err):
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def call(func, args, kwargs):
+# At most this many distinct watched functions are recorded per call (the names travel in
+# the probe's JSON; one forbidden name is enough to tell).
+MAX_ENTERED = 50
+
+
+def _watched_module(name, watch):
+    return isinstance(name, str) and any(name == w or name.startswith(w + ".") for w in watch)
+
+
+def watched(func, watch, entered):
+    """``func`` wrapped so that calling it records, in the list ``entered``, every function
+    of the modules in ``watch`` (module names; their submodules count) that is entered
+    while it runs, as ``"module:qualname"`` (``"gdlab.schedules:cosine._value"``).
+
+    Names come from the running code (the frame's module and the code's qualified name),
+    not from how the learner spelled the call, so an alias, a re-import or a helper that
+    calls it does not hide it. ``"!monitor"`` is appended when the learner's code replaced
+    the monitor (``sys.setprofile``) while it ran. An earlier profiler is restored after.
+    """
+    if not watch:
+        return func
+    watch = tuple(watch)
+    seen = {}
+
+    def hook(frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        hit = seen.get(code)
+        if hit is None:
+            module = frame.f_globals.get("__name__")
+            hit = seen[code] = bool(_watched_module(module, watch)) and \
+                code.co_name != "<module>"
+            if hit and len(entered) < MAX_ENTERED:
+                entered.append(f"{module}:{getattr(code, 'co_qualname', code.co_name)}")
+
+    def run(*args, **kwargs):
+        previous = sys.getprofile()
+        sys.setprofile(hook)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if sys.getprofile() is not hook:
+                entered.append("!monitor")
+            sys.setprofile(previous)
+
+    run.__wrapped__ = func      # the signature (argument names in messages) is func's
+    return run
+
+
+def call(func, args, kwargs, watch=()):
     """Call ``func(*args, **kwargs)`` (fresh values the caller made) and return a dict with
     status ("returned", "raised", "not_implemented"), value (raw), error_type,
-    error_message, error_line and mutated (argument names changed in place)."""
+    error_message, error_line, mutated (argument names changed in place) and entered (the
+    functions of the ``watch`` modules the call entered, see :func:`watched`)."""
+    entered = []
     out = {"status": "returned", "value": None, "error_type": "", "error_message": "",
-           "error_line": None, "mutated": ()}
+           "error_line": None, "mutated": (), "entered": entered}
+    func = watched(func, watch, entered)
     try:
         snapshot = copy.deepcopy((args, kwargs))
     except Exception:
@@ -152,6 +207,8 @@ def _wire(result):
             "mutated": list(result["mutated"])}
     if result["error_line"] is not None:
         data["error_line"] = list(result["error_line"])
+    if result.get("entered"):
+        data["entered"] = list(result["entered"])
     return data
 
 
@@ -178,7 +235,7 @@ def main(spec_json, namespace, nonce):
         for case in spec["cases"]:
             args = [decode_arg(a) for a in case["args"]]
             kwargs = {k: decode_arg(v) for k, v in case["kwargs"]}
-            outcomes.append(_wire(call(target, args, kwargs)))
+            outcomes.append(_wire(call(target, args, kwargs, spec.get("watch", ()))))
     payload = json.dumps({"outcomes": outcomes}, allow_nan=False, separators=(",", ":"))
     out.write(f"@@gdlab-probe-begin:{nonce}@@{payload}@@gdlab-probe-end:{nonce}@@\n")
     out.flush()

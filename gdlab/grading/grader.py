@@ -410,6 +410,10 @@ class Grader:
             return run
         message = result.message if result.status == PASSED else result.message + note
         set_(result.status, message, float(result.points))
+        if result.forbidden:   # seen while the code ran: the integrity column says so too
+            grade.exercises[gid].flags.append(
+                f"calls {', '.join(result.forbidden)} while it runs (what the exercise "
+                "asks to write, or a method its text rules out)")
         grade.exercises[gid].finding, grade.exercises[gid].mistakes = \
             result.finding, list(result.mistakes)
         return run

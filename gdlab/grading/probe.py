@@ -77,10 +77,14 @@ def _encode_arg(value, exercise_id):
 
 
 def case_spec(exercise, cases=None):
-    """JSON text describing what the probe must call: target, kind and encoded cases
-    (``cases`` default to the exercise's own). Nothing of the answer key is in it."""
+    """JSON text describing what the probe must call: target, kind, encoded cases
+    (``cases`` default to the exercise's own) and the modules whose functions the probe
+    records when the target enters them (the exercise's ``forbids``). Nothing of the
+    answer key is in it."""
+    from gdlab.checks.forbid import watch_modules
     cases = exercise.make_cases() if cases is None else cases
     spec = {"id": exercise.id, "target": exercise.target, "kind": exercise.kind,
+            "watch": watch_modules(exercise),
             "cases": [{"args": [_encode_arg(a, exercise.id) for a in c.args],
                        "kwargs": [[k, _encode_arg(v, exercise.id)]
                                   for k, v in c.kwargs.items()]}
