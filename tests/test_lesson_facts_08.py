@@ -260,6 +260,13 @@ def test_adam_and_sgd_momentum_differ_by_at_most_one_test_error_per_split():
     assert f"({train_acc['sgd']:.4f})" in wrong["D"] and train_acc["adam"] < train_acc["sgd"]
     assert np.sum(diff == -1) == 1 and np.sum(diff == 0) == 4  # "in one ... other four"
     assert "one repetition and the same number in the other four" in reveal
+    # Nadeau & Bengio's (2003) standard error for overlapping re-splits, written out by hand
+    n_train, n_test = len(splits[0][1]), len(splits[0][5])
+    se = np.sqrt(np.var(diff, ddof=1) * (1 / len(diff) + n_test / n_train))
+    assert (n_train, n_test) == (342, 142)
+    assert f"mean difference, {diff.mean():.1f} errors" in reveal
+    assert f"({se:.2f} errors, Nadeau" in reveal and abs(diff.mean()) < se
+    assert f"a mean of {diff.mean():.1f} errors, against a standard error of {se:.2f}" in wrong["A"]
 
 
 def test_the_largest_coefficients_are_not_importances(cancer_split):

@@ -405,8 +405,9 @@ def _momentum_reveal():
               if (n := heavy_ball_steps(float(mu))) is not None and n <= MOMENTUM_BUDGET]
     beta = _best_momentum()
     return (f"On the grid 0.500, 0.525, ..., 0.950 the momenta within {MOMENTUM_BUDGET} steps "
-            f"lie between {min(inside):.3f} and {max(inside):.3f}, around Polyak's momentum for "
-            f"this fixed lr, max over the curvatures 1 and 100 of (1 - sqrt(lr * curvature))**2 "
+            f"lie between {min(inside):.3f} and {max(inside):.3f}, around the momentum that "
+            f"Polyak's (1964) eigenvalue analysis of heavy ball on a quadratic gives for this "
+            f"fixed lr, max over the curvatures 1 and 100 of (1 - sqrt(lr * curvature))**2 "
             f"= {beta:.3f}: well above section 1's {_FORMULA_BETA:.3f}. A smaller step needs a "
             "longer memory to make progress along the flat direction.")
 
@@ -444,9 +445,10 @@ exercise(
         "The counts fall and then rise again: too little momentum leaves the flat direction "
         "slow, too much makes every direction swing. Refine the grid around the smallest "
         "count and return that mu.",
-        "Theory agrees with the experiment: at a fixed lr the best momentum is the smallest "
-        "one that makes BOTH directions oscillate, (1 - sqrt(lr * curvature))**2 maximised "
-        "over the curvatures 1 and 100. Compute it and return it.",
+        "Theory agrees with the experiment: on a quadratic at a fixed lr, the momentum with "
+        "the fastest asymptotic rate is the smallest one that makes BOTH directions "
+        "oscillate, (1 - sqrt(lr * curvature))**2 maximised over the curvatures 1 and 100. "
+        "Compute it and return it.",
     ],
     reveal=_momentum_reveal(),
 )

@@ -362,8 +362,9 @@ _READING_WRONG = {
     "A": "A is not supported. Adam's mean test accuracy is higher by 0.0014, a fifth of one "
          "test example per repetition (142 test examples each); the printed per-repetition "
          "differences are 0, 0, 0, -1, 0 errors, and the test accuracy varies by about 0.01 "
-         "(its sd) between repetitions. A difference this small cannot be told from the "
-         "split.",
+         "(its sd) between repetitions. A difference this small (a mean of -0.2 errors, against "
+         "a standard error of 0.35 errors corrected for overlapping re-splits) cannot be told "
+         "from the split.",
     "B": "B is not supported. Nothing in the printout favours SGD + momentum: it never made "
          "fewer test errors than Adam in any repetition. Agreeing with a paper is not "
          "evidence; the experiment shows no difference either way.",
@@ -376,9 +377,10 @@ _READING_REVEAL = (
     "the test examples. Adam made one test error fewer than SGD with momentum in one "
     "repetition and the same number in the other four: a difference of at most one of 142 "
     "test examples, inside the spread between repetitions (a standard deviation of about "
-    "0.01 in accuracy, 1 to 2 examples). On this problem, with equal tuning effort, the "
-    "choice between the two did not matter; the experiment neither confirms nor refutes "
-    "Wilson et al.")
+    "0.01 in accuracy, 1 to 2 examples); the mean difference, -0.2 errors, is smaller than "
+    "its standard error corrected for overlapping re-splits (0.35 errors, Nadeau and Bengio "
+    "2003). On this problem, with equal tuning effort, the choice between the two did not "
+    "matter; the experiment neither confirms nor refutes Wilson et al.")
 
 
 choice_exercise(
