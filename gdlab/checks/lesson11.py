@@ -107,17 +107,29 @@ exercise(
 
 
 # --------------------------------------------------------------------------- 11-paired
-def _paired(config_a, config_b, seeds, *, sign=1.0, ddof=1, per_mean=True, paired=True):
+def _split_sizes(seed):
+    X_train, X_val, _, _ = load_split(seed)
+    return len(X_train), len(X_val)
+
+
+def _paired(config_a, config_b, seeds, *, sign=1.0, ddof=1, per_mean=True, paired=True,
+            corrected=True, ratio_inverted=False):
     a = np.array([evaluate_config(config_a, s).score for s in seeds])
     b = np.array([evaluate_config(config_b, s).score for s in seeds])
     n = len(seeds)
+    d = sign * (a - b)
     if paired:
-        d = sign * (a - b)
         spread = d.std(ddof=ddof)
     else:   # as if the two lists of scores came from unrelated splits
-        d = sign * (a - b)
         spread = math.sqrt(a.var(ddof=ddof) + b.var(ddof=ddof))
-    return float(d.mean()), float(spread / math.sqrt(n) if per_mean else spread)
+    if not per_mean:
+        return float(d.mean()), float(spread)
+    n_train, n_test = _split_sizes(seeds[0])
+    ratio = n_train / n_test if ratio_inverted else n_test / n_train
+    # Nadeau & Bengio (2003): re-splits of the same rows overlap, so the differences are
+    # correlated and sd/sqrt(n) is too small; 1/n + n_test/n_train corrects the variance.
+    factor = math.sqrt(1.0 / n + ratio) if corrected else 1.0 / math.sqrt(n)
+    return float(d.mean()), float(spread * factor)
 
 
 _LINEAR = {"model": "linear", "standardize": True, "optimizer": "sgd", "epochs": 25}
@@ -149,16 +161,25 @@ exercise(
     cases=_paired_cases, hidden=_paired_hidden, reference=_paired, rtol=1e-6, atol=1e-9,
     returns="tuple",
     mistakes=[
+        Mistake("naive standard error", lambda a, b, s: _paired(a, b, s, corrected=False),
+                "You returned sd(d) / sqrt(n), the standard error for INDEPENDENT samples. "
+                "Random re-splits of the same patients overlap (a patient is a training row in "
+                "most of them), so the differences are correlated and sd(d) / sqrt(n) is too "
+                "small. Use the corrected standard error of Nadeau & Bengio (2003): "
+                "sd(d) * sqrt(1/n + n_test/n_train)."),
+        Mistake("n_train / n_test", lambda a, b, s: _paired(a, b, s, ratio_inverted=True),
+                "Your correction has the ratio upside down: sqrt(1/n + n_test/n_train), with "
+                "the validation rows of one split (n_test) on top."),
         Mistake("b minus a", lambda a, b, s: _paired(a, b, s, sign=-1.0),
                 "Your mean difference has the wrong sign: return the mean of score(a) - "
                 "score(b), positive when config_a does better."),
         Mistake("standard deviation, not standard error",
                 lambda a, b, s: _paired(a, b, s, per_mean=False),
                 "You returned the standard deviation of the differences. The uncertainty of "
-                "their MEAN is smaller: divide by sqrt(n), the number of splits."),
+                "their MEAN is smaller: multiply by sqrt(1/n + n_test/n_train)."),
         Mistake("population standard deviation", lambda a, b, s: _paired(a, b, s, ddof=0),
                 "You used np.std's default ddof=0. With a handful of splits that underestimates "
-                "the spread: the standard error uses the sample std, d.std(ddof=1) / sqrt(n)."),
+                "the spread: use the sample std, d.std(ddof=1)."),
         Mistake("unpaired standard error", lambda a, b, s: _paired(a, b, s, paired=False),
                 "Your standard error treats the two lists of scores as unrelated: "
                 "sqrt(var_a + var_b) / sqrt(n). Both configurations ran on the SAME splits, and "
@@ -168,11 +189,15 @@ exercise(
     hints=[
         "Train both configurations on each split (capstone.evaluate_config(config, seed) "
         "does it and has .score), and look at the per-split differences d = score_a - score_b.",
-        "The answer is (d.mean(), d.std(ddof=1) / sqrt(n)) with n = len(seeds). Pairing "
-        "matters: a split that is hard for one configuration is hard for the other too.",
+        "The answer is (d.mean(), d.std(ddof=1) * sqrt(1/n + n_test/n_train)) with n = "
+        "len(seeds), and n_train, n_test the training and validation rows of one split "
+        "(len(X_train), len(X_val) from capstone.load_split). The splits overlap, so the "
+        "plain sd / sqrt(n) would be too small.",
         "a = np.array([capstone.evaluate_config(config_a, s).score for s in seeds])\n"
         "b = np.array([capstone.evaluate_config(config_b, s).score for s in seeds])\n"
-        "d = a - b\nreturn float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(seeds)))",
+        "X_train, X_val, _, _ = capstone.load_split(seeds[0])\n"
+        "d, n = a - b, len(seeds)\n"
+        "return float(d.mean()), float(d.std(ddof=1) * np.sqrt(1 / n + len(X_val) / len(X_train)))",
     ],
 )
 
@@ -193,13 +218,21 @@ def _compare_config(got, expected, case):
     except (TypeError, ValueError) as err:
         return f"Your configuration cannot be used: {err}"
     if run.diverged:
-        return (f"On grader split {seed}, training with your configuration diverged "
+        return (f"On split {seed}, training with your configuration diverged "
                 f"({run.history.stop_reason}): lower lr, or standardize.")
+    loss = np.asarray(run.history.epoch_loss, dtype=float)
+    if loss.size > 1 and loss[-1] > loss[0]:
+        # Issue 19: a blow-up that stayed finite printed "R^2 = -20374286.423" and nothing else
+        return (f"On split {seed}, training with your configuration diverged: the training "
+                f"loss grew from {loss[0]:.4g} to {loss[-1]:.4g} over the run (validation "
+                f"R^2 {run.score:.4g}). The rate is above the stability limit for these "
+                f"features (lesson 05: 2/L for gradient descent): try a smaller lr (say a "
+                f"third of it), standardize the features, or clip.")
     if run.grad_evals > BUDGET:   # planned_updates already refuses this; a second guard
         return f"Training used {run.grad_evals} gradient evaluations; the budget is {BUDGET}."
     best = ceiling(*load_split(seed))
     if verdict(run.score, best) == "below":
-        return (f"On grader split {seed}, your configuration reaches validation R^2 = "
+        return (f"On split {seed}, your configuration reaches validation R^2 = "
                 f"{run.score:.3f} with {run.grad_evals} gradient evaluations; exact least "
                 f"squares reaches {best:.3f} on that split, and the target is within "
                 f"{TOLERANCE} of it (scores up to {BAND} below the target count as borderline "
