@@ -166,9 +166,9 @@ def test_config_partial_credit_counts_splits():
 def test_grader_counts_gradient_evaluations_itself():
     from gdlab import capstone as capstone_module
     run = capstone_module.evaluate_config({"model": "linear", "standardize": True, "optimizer": "sgd",
-                                    "lr": 0.1, "batch_size": 100, "epochs": 6}, 1)
-    # ceil(332 / 100) = 4 updates per epoch, 6 epochs
+                                    "lr": 0.1, "batch_size": 80, "epochs": 6}, 1)
+    # ceil(266 / 80) = 4 updates per epoch on the 266 training rows, 6 epochs
     assert run.grad_evals == 24
     with pytest.raises(ValueError, match="plans 28 gradient evaluations"):
         capstone_module.evaluate_config({"model": "linear", "standardize": True, "optimizer": "sgd",
-                                  "lr": 0.1, "batch_size": 100, "epochs": 7}, 1)
+                                  "lr": 0.1, "batch_size": 80, "epochs": 7}, 1)
