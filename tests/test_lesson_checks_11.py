@@ -172,3 +172,19 @@ def test_grader_counts_gradient_evaluations_itself():
     with pytest.raises(ValueError, match="plans 28 gradient evaluations"):
         capstone_module.evaluate_config({"model": "linear", "standardize": True, "optimizer": "sgd",
                                   "lr": 0.1, "batch_size": 80, "epochs": 7}, 1)
+
+
+def test_hints_do_not_land_on_the_answer():
+    """Issue 19: 'Section 4's suggested grid and hint 2 lead straight to the winning
+    configuration'; and hint 3 of 11-config was weaker than hint 2. No hint names the
+    rate the course's decisions lead to, and the last hint holds the whole method."""
+    from gdlab.checks import get_exercise
+    from gdlab.checks.lesson11 import REFERENCE_CONFIG
+    rate = repr(REFERENCE_CONFIG["lr"])
+    for ex_id in ("11-config", "11-decisions"):
+        hints = get_exercise(ex_id).hints
+        assert not any(rate in h for h in hints), hints
+    last, second = get_exercise("11-config").hints[-1], get_exercise("11-config").hints[1]
+    for step in ("best_on_grid", "paired_difference", "two standard errors", "simpler"):
+        assert step in last, step
+    assert len(last) > len(second)

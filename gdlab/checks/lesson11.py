@@ -203,7 +203,7 @@ exercise(
 
 
 # --------------------------------------------------------------------------- 11-config
-REFERENCE_CONFIG = {"model": "linear", "standardize": True, "optimizer": "sgd", "lr": 0.12,
+REFERENCE_CONFIG = {"model": "linear", "standardize": True, "optimizer": "sgd", "lr": 0.1,
                     "momentum": 0.0, "schedule": "constant", "batch_size": None, "epochs": 25}
 
 
@@ -253,14 +253,142 @@ exercise(
     cases=[Case(meta={"split_seed": s}) for s in SPLIT_SEEDS], hidden=_config_hidden,
     reference=lambda: dict(REFERENCE_CONFIG), compare=_compare_config, returns="any",
     hints=[
-        "Decide one setting at a time from a configuration that trains stably, and keep "
-        "only changes that win a paired comparison (paired_difference) by more than about "
-        "two standard errors over several splits.",
-        "Scaling first: compare standardize True and False at the best lr you can find for "
-        "each. Then the learning rate on a coarse log grid (0.01, 0.03, 0.1, 0.3): the "
-        "largest stable rate usually wins within 25 updates. Then the batch size: with 25 "
-        "updates, how many examples does each choice see?",
-        "Check your final choice the way the grader does: capstone.evaluate_config on splits "
-        "you did not tune on, against capstone.ceiling on the same split.",
+        "Decide one setting at a time, starting from a configuration that trains stably, "
+        "and keep a change only when it wins a paired comparison (paired_difference) by "
+        "more than two standard errors over several of your own splits.",
+        "Take the questions in the order of section 4 (scaling, learning rate, optimizer, "
+        "schedule, batch size, model). Give every candidate its own best rate from a grid "
+        "whose best value is inside it (gdlab.best_on_grid warns when it is on the edge), "
+        "and count what each batch size costs in updates (11-epochs).",
+        "The method in full: for each question, (1) two candidates that differ only in it, "
+        "each at its own best rate; (2) paired_difference(a, b, seeds) over 5 to 12 of your "
+        "splits (not capstone.SPLIT_SEEDS); (3) the rule: beyond two standard errors the "
+        "better one, otherwise the simpler one in section 4's order; (4) carry the choice "
+        "into the next question. A run whose loss grows has a rate above the stability "
+        "limit (lesson 05: 2/L). Last, confirm on splits you did not tune on: "
+        "capstone.verdict(run.score, capstone.least_squares_reference(*split)).",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 11-decisions
+from gdlab.checks import lesson11_decisions as _dec   # noqa: E402  (the judge, below the rest)
+
+_SEEDS = list(range(20, 28))
+_GD = {"model": "linear", "standardize": True, "optimizer": "sgd", "epochs": 25, "lr": 0.1}
+
+
+def _paired_decision(question, a, b, choice=None):
+    mean, se = _dec.rerun_paired(a, b, _SEEDS)
+    verdict = _dec.call(mean, se)
+    if choice is None:
+        choice = verdict if verdict != "tie" else min(
+            "ab", key=lambda x: _dec.simplicity(question, {"a": a, "b": b}[x]))
+    return {"question": question, "a": a, "b": b, "seeds": list(_SEEDS), "mean": mean,
+            "se": se, "choice": choice}
+
+
+def _lr_decision(grid):
+    config = {k: v for k, v in _GD.items() if k != "lr"}
+    scores = _dec.rerun_grid(config, grid, _SEEDS)
+    best = _dec.best_on_grid(grid, [s if math.isfinite(s) else float("nan") for s in scores],
+                             goal="max", warn=False)
+    return {"question": "learning rate", "config": config, "grid": list(grid),
+            "seeds": list(_SEEDS), "scores": scores, "choice": best.value}
+
+
+def _reference_record():
+    """The course's own record (the solution notebook's): each decision over splits 20-27."""
+    decisions = [
+        _paired_decision("scaling", _GD, {**_GD, "standardize": False, "lr": 1e-5}),
+        _lr_decision([0.03, 0.06, 0.1, 0.15, 0.2]),
+        _paired_decision("optimizer", _GD, {**_GD, "momentum": 0.9, "lr": 0.05}),
+        _paired_decision("schedule", _GD, {**_GD, "schedule": "cosine", "lr": 0.2}),
+        _paired_decision("batch size", _GD, {**_GD, "batch_size": 32, "epochs": 2}),
+        _paired_decision("model", _GD, {**_GD, "model": "ridge", "alpha": 0.1}),
+    ]
+    return {"decisions": decisions, "final": dict(REFERENCE_CONFIG)}
+
+
+def _with(change):
+    """A mistake: the reference record with one slip."""
+    def make():
+        record = _reference_record()
+        change(record)
+        return record
+    return make
+
+
+def _against_evidence(record):
+    d = record["decisions"][0]                      # scaling: standardizing wins clearly
+    d["choice"] = "b"
+    record["final"]["standardize"] = False
+
+
+def _tie_to_complex(record):
+    d = record["decisions"][5]                      # model: ridge ties with linear
+    d["choice"] = "b"
+    record["final"]["model"] = "ridge"
+    record["final"]["alpha"] = 0.1
+
+
+def _edge(record):
+    record["decisions"][1] = _lr_decision([0.01, 0.02, 0.03])
+
+
+def _not_reproduced(record):
+    record["decisions"][4]["se"] = record["decisions"][4]["se"] / 2.5   # typed by eye
+
+
+def _not_covered(record):
+    del record["decisions"][3]                      # no schedule decision
+
+
+def _decisions_compare(got, expected, case):
+    criterion = case.meta["criterion"]
+    mine = _dec.assess(got)[criterion]
+    model = _dec.assess(expected)[criterion]
+    if model is None:                                # judged against the reference
+        return None if mine is None else mine[1]
+    # judged against a mistake: it matches when the learner's record has the same fault
+    return None if mine is not None and mine[0] == model[0] else "a different problem"
+
+
+exercise(
+    id="11-decisions", lesson="11", title="The record of your decisions, re-run and checked",
+    target="decision_record", kind="function", points=5,
+    cases=[Case(meta={"criterion": c}) for c in _dec.CRITERIA], hidden=None,
+    reference=_reference_record, compare=_decisions_compare, returns="any",
+    mistakes=[
+        Mistake("choice against the evidence", _with(_against_evidence),
+                "A choice goes against the evidence: one candidate wins by more than two "
+                "(corrected) standard errors, and the record chose the other."),
+        Mistake("tie broken toward the complex candidate", _with(_tie_to_complex),
+                "A tie (a difference within two standard errors) was broken toward the more "
+                "complex candidate. The decision rule gives a tie to the simpler one, in the "
+                "order section 4 states."),
+        Mistake("rate on the grid's edge", _with(_edge),
+                "The best learning rate of your grid is on its edge, so the grid does not "
+                "bracket the optimum. Widen it (gdlab.best_on_grid warns) until the best rate "
+                "is inside."),
+        Mistake("numbers do not reproduce", _with(_not_reproduced),
+                "A recorded mean or standard error does not come out again when the grader "
+                "re-runs the comparison from its configurations and seeds. Record the numbers "
+                "your paired_difference returns, not typed ones."),
+        Mistake("question not covered", _with(_not_covered),
+                "A required question has no decision in your record: scaling, learning rate, "
+                "optimizer, schedule, batch size and model each need one."),
+    ],
+    hints=[
+        "Make one entry per decision as you go: build it from the numbers paired_difference "
+        "returns (and, for the learning rate, from your grid's mean scores), never typed in.",
+        "Apply the rule of section 4 to your own numbers: a difference beyond two standard "
+        "errors picks the better candidate; otherwise the simpler one wins, in the stated "
+        "order. Then build 'final' from the choices, and check that every learning-rate grid "
+        "has its best rate inside (gdlab.best_on_grid).",
+        "Method: for each question in turn, (1) name two candidates that differ only in that "
+        "question (each at its own best rate), (2) d = paired_difference(a, b, seeds) over 5 "
+        "to 12 of your own splits, (3) record {'question', 'a', 'b', 'seeds', 'mean', 'se', "
+        "'choice'}, (4) carry the choice into the next comparison.",
     ],
 )
