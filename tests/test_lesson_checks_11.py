@@ -139,7 +139,6 @@ WRONG = [
 ]
 
 
-test_right_answer_passes, test_wrong_answer_names_its_mistake = table_tests(RIGHT, WRONG)
 
 
 def test_config_partial_credit_counts_splits():
@@ -188,3 +187,73 @@ def test_hints_do_not_land_on_the_answer():
     for step in ("best_on_grid", "paired_difference", "two standard errors", "simpler"):
         assert step in last, step
     assert len(last) > len(second)
+
+
+# ------------------------------------------------------------------ 11-decisions
+# Records written from the task text: each decision built from paired_difference (the
+# right answer above) and, for the rate, from the mean R^2 of each grid value.
+_GD = {"model": "linear", "standardize": True, "optimizer": "sgd", "epochs": 25, "lr": 0.1}
+_SEEDS = [30, 31, 32, 33, 34, 35]
+
+
+def _pair(question, a, b, choice, seeds=_SEEDS):
+    mean, se = paired_in_plain_python(a, b, seeds)
+    return {"question": question, "a": a, "b": b, "seeds": seeds, "mean": mean, "se": se,
+            "choice": choice}
+
+
+def _rate(grid, seeds=_SEEDS):
+    config = {k: v for k, v in _GD.items() if k != "lr"}
+    scores = [float(np.mean(_scores({**config, "lr": lr}, seeds))) for lr in grid]
+    return {"question": "learning rate", "config": config, "grid": grid, "seeds": seeds,
+            "scores": scores, "choice": grid[int(np.argmax(scores))]}
+
+
+def _record(**changes):
+    decisions = {
+        "scaling": _pair("scaling", _GD, {**_GD, "standardize": False, "lr": 1e-5}, "a"),
+        "learning rate": _rate([0.03, 0.06, 0.1, 0.15, 0.2]),
+        "optimizer": _pair("optimizer", {**_GD, "optimizer": "adagrad", "lr": 1.0}, _GD, "b"),
+        "schedule": _pair("schedule", {**_GD, "schedule": "cosine", "lr": 0.2}, _GD, "b"),
+        "batch size": _pair("batch size", {**_GD, "batch_size": 128, "epochs": 8}, _GD, "b"),
+        "model": _pair("model", {**_GD, "model": "ridge", "alpha": 0.1}, _GD, "b"),
+    }
+    decisions.update(changes)
+    record = {"decisions": [d for d in decisions.values() if d is not None], "final": dict(_GD)}
+    return lambda: record
+
+
+RIGHT += [
+    ("11-decisions", "one decision per question", {"decision_record": _record()}),
+    ("11-decisions", "extra decisions, tuples and a range of seeds", {"decision_record": _record(
+        extra=_pair("model", {**_GD, "model": "lasso", "alpha": 1.0}, _GD, "b",
+                    seeds=tuple(range(40, 47))))}),
+]
+WRONG += [
+    # the tie (cosine vs constant) broken toward cosine, and the final follows it
+    ("11-decisions", {"decision_record": _record(
+        schedule=_pair("schedule", {**_GD, "schedule": "cosine", "lr": 0.2}, _GD, "a"))},
+     "broken toward the more complex candidate"),
+    ("11-decisions", {"decision_record": _record(
+        scaling=_pair("scaling", _GD, {**_GD, "standardize": False, "lr": 1e-5}, "b"))},
+     "goes against the evidence"),
+    ("11-decisions", {"decision_record": _record(model=None)}, "has no decision in your record"),
+    ("11-decisions", {"decision_record": _record(**{"learning rate": _rate([0.1, 0.15, 0.2])})},
+     "on its edge"),
+    ("11-decisions", {"decision_record": lambda: {"decisions": [], "final": dict(_GD)}},
+     "list of 1 to 12 decisions"),
+]
+test_right_answer_passes, test_wrong_answer_names_its_mistake = table_tests(RIGHT, WRONG)
+
+
+def test_naive_standard_error_in_a_record_does_not_reproduce():
+    """Issue 18: a record made with the naive sd/sqrt(n) (the old 11-paired formula) is a
+    record whose numbers the grader cannot reproduce."""
+    from gdlab.checks.lesson11_decisions import assess
+    record = _record()()
+    n_train, n_test = _rows(_SEEDS[0])
+    for d in record["decisions"]:
+        if "se" in d:
+            d["se"] = d["se"] / np.sqrt(1 + len(d["seeds"]) * n_test / n_train)
+    found = assess(record)
+    assert found["reproduce"][0] == "numbers do not reproduce", found

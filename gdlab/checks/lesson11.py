@@ -261,7 +261,7 @@ exercise(
         "whose best value is inside it (gdlab.best_on_grid warns when it is on the edge), "
         "and count what each batch size costs in updates (11-epochs).",
         "The method in full: for each question, (1) two candidates that differ only in it, "
-        "each at its own best rate; (2) paired_difference(a, b, seeds) over 5 to 12 of your "
+        "each at its own best rate from a grid that brackets it (gdlab.best_on_grid); (2) paired_difference(a, b, seeds) over 5 to 12 of your "
         "splits (not capstone.SPLIT_SEEDS); (3) the rule: beyond two standard errors the "
         "better one, otherwise the simpler one in section 4's order; (4) carry the choice "
         "into the next question. A run whose loss grows has a rate above the stability "
