@@ -1,14 +1,16 @@
 """Lesson 11 (capstone) exercises: the R^2 score, how many epochs fit in a budget, a
-paired comparison of two configurations over several splits (the tool for every decision
-in the capstone), and the configuration itself (trained and scored by
-:mod:`gdlab.capstone`, the pipeline the notebook also uses).
+paired comparison of two configurations over several splits with the overlap-corrected
+standard error (the tool for every decision in the capstone), the configuration itself
+(trained and scored by :mod:`gdlab.capstone`, the pipeline the notebook also uses), and
+the record of the decisions behind it (judged by :mod:`gdlab.checks.lesson11_decisions`).
+The written report (11-report) is a markdown answer cell marked by a person.
 """
 import math
 
 import numpy as np
 
-from gdlab.capstone import (BAND, BUDGET, SPLIT_SEEDS, TOLERANCE, ceiling, evaluate_config,
-                            load_split, r2, verdict)
+from gdlab.capstone import (BAND, BUDGET, SPLIT_SEEDS, TOLERANCE, evaluate_config,
+                            least_squares_reference, load_split, r2, verdict)
 from gdlab.checks.core import Case, Mistake, exercise
 
 # --------------------------------------------------------------------------- 11-r2
@@ -230,7 +232,7 @@ def _compare_config(got, expected, case):
                 f"third of it), standardize the features, or clip.")
     if run.grad_evals > BUDGET:   # planned_updates already refuses this; a second guard
         return f"Training used {run.grad_evals} gradient evaluations; the budget is {BUDGET}."
-    best = ceiling(*load_split(seed))
+    best = least_squares_reference(*load_split(seed))
     if verdict(run.score, best) == "below":
         return (f"On split {seed}, your configuration reaches validation R^2 = "
                 f"{run.score:.3f} with {run.grad_evals} gradient evaluations; exact least "
