@@ -64,6 +64,8 @@ def test_11_a_short_budget_favours_one_over_L(ns):
     assert 100 < L / mu < 1000
     assert abs(1 - 2 / (L + mu) * L) ** 25 > 0.5
     assert abs(1 - L / L) ** 25 < 1e-12
+    # '... the flat ones, which no rate below 2/L can finish in 25 steps anyway'
+    assert (1 - 2 * mu / L) ** 25 > 0.5
     base, score = ns["base"], ns["score"]
     at = lambda lr: score({**base, "standardize": True, "lr": lr})[0]
     assert at(1 / L) > at(2 / (L + mu)) + 0.2
