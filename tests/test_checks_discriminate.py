@@ -122,8 +122,7 @@ ALLOWED_PASSES = {
     # bracket, final), so that each slip costs its own point and no more
     ("11-decisions", "choice against the evidence"): ({0, 1, 3, 4}, _ONE_CRITERION),
     ("11-decisions", "tie broken toward the complex candidate"): ({0, 1, 3, 4}, _ONE_CRITERION),
-    ("11-decisions", "rate on the grid's edge"): (
-        {0, 1, 2}, _ONE_CRITERION + "; the edge rate also differs from the final lr"),
+    ("11-decisions", "rate on the grid's edge"): ({0, 1, 2, 4}, _ONE_CRITERION),
     ("11-decisions", "numbers do not reproduce"): ({0, 2, 3, 4}, _ONE_CRITERION),
     ("11-decisions", "question not covered"): ({1, 2, 3, 4}, _ONE_CRITERION),
 }
