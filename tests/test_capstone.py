@@ -72,3 +72,42 @@ def test_loaded_splits_cannot_change_the_data_for_the_next_run():
     X_train[:] = 0.0
     y_train[:] = 0.0
     assert capstone.load_split(3)[0].std() > 0
+
+
+def test_a_written_answer_is_marked_needs_manual_grading_not_zero():
+    """Issue 19: the capstone's written report is graded by a person: `gdlab grade` marks
+    it "needs manual grading" (not 0, not missing), leaves it out of score and max_score,
+    and the class report shows the text for reading."""
+    from gdlab.grading.class_report import class_report_html
+    from gdlab.grading.grader import NEEDS_MANUAL, ExerciseGrade, SubmissionGrade
+    from gdlab.grading.report import csv_text
+
+    grade = SubmissionGrade("ann/11.ipynb", "ann/11.ipynb", "0" * 64, "graded", lesson="11",
+                            lesson_file="11_capstone.ipynb")
+    grade.exercises["11-config"] = ExerciseGrade(4.0, 4.0, "passed", "ok")
+    grade.exercises["11-report"] = ExerciseGrade(0.0, 3.0, NEEDS_MANUAL, "read it",
+                                                 manual=True, answer="Scaling <decides>.")
+    assert (grade.score, grade.max_score) == (4.0, 4.0)
+    header, row = csv_text([grade]).splitlines()
+    cells = dict(zip(header.split(","), row.split(",")))
+    assert cells["11-report"] == "needs manual grading" and cells["11-config"] == "4"
+    page = class_report_html({"submissions": [dict(grade.to_json(), student="ann")]})
+    assert "Written answers, for marking by hand" in page
+    assert "Scaling &lt;decides&gt;." in page
+
+
+def test_released_capstone_has_a_manual_report_cell_the_grader_finds():
+    from pathlib import Path
+    from gdlab.grading.assemble import load_lessons
+    lessons = load_lessons(Path(__file__).resolve().parents[1] / "lessons")
+    assert lessons["11"].manual_points == {"11-report": 3.0}
+    assert "11-report" not in lessons["11"].check_ids
+
+
+def test_the_test_set_is_in_no_split():
+    X_dev, X_test, _, _ = capstone.load_test()
+    test_rows = {tuple(r) for r in X_test}
+    for seed in (0, 1, 20, 12345):
+        X_train, X_val, _, _ = capstone.load_split(seed)
+        assert not test_rows & {tuple(r) for r in np.vstack([X_train, X_val])}
+        assert len(X_train) + len(X_val) == len(X_dev)

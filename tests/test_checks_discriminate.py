@@ -60,6 +60,7 @@ _CLIP_REGIMES = ("cases 1 and 4 have a global norm below max_norm, where nothing
 _NO_BATCHES = "case 0 has batch_size None: one update per epoch, so nothing is left over"
 _DELTA0_WORKS = ("case 0 has H + delta0 I positive definite already: delta0 is the answer, "
                  "so a slip in how delta is raised cannot show there")
+_ONE_CRITERION = "each case judges one criterion of the record; the others are met"
 ALLOWED_PASSES = {
     ("03-gd-limit", "start ignored"): ({4}, "case 4 has full column rank: the null space is "
                                        "{0} and every start ends at X^+ y (it is there to "
@@ -123,6 +124,13 @@ ALLOWED_PASSES = {
     ("11-epochs", "last partial batch forgotten"): ({0}, _NO_BATCHES),
     ("11-epochs", "fractional epochs"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
     ("11-epochs", "rounded up"): ({0}, _NO_BATCHES + " (any budget divides by 1)"),
+    # 11-decisions has one case per criterion of the record (covered, reproduce, rule,
+    # bracket, final), so that each slip costs its own point and no more
+    ("11-decisions", "choice against the evidence"): ({0, 1, 3, 4}, _ONE_CRITERION),
+    ("11-decisions", "tie broken toward the complex candidate"): ({0, 1, 3, 4}, _ONE_CRITERION),
+    ("11-decisions", "rate on the grid's edge"): ({0, 1, 2, 4}, _ONE_CRITERION),
+    ("11-decisions", "numbers do not reproduce"): ({0, 2, 3, 4}, _ONE_CRITERION),
+    ("11-decisions", "question not covered"): ({1, 2, 3, 4}, _ONE_CRITERION),
 }
 
 

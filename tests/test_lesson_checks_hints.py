@@ -17,7 +17,7 @@ def test_every_lesson_is_covered():
 
 # Exercises whose answer is the learner's own judgement: a hint that handed over the answer
 # would grade the hint, not the learner, so their last hint teaches the method instead.
-JUDGEMENT = {"11-config"}
+JUDGEMENT = {"11-config", "11-decisions"}
 
 @pytest.mark.parametrize("ex", ALL, ids=[ex.id for ex in ALL])
 def test_each_call_shows_the_next_hint_then_repeats_the_last(ex, capsys, monkeypatch):

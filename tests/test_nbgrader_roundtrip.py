@@ -297,3 +297,52 @@ def test_nbgrader_and_gdlab_grade_agree_to_the_point(nbgrader_venv, tmp_path):
     assert '# check("00-points")' in text, text[-3000:]
     assert "Partial credit; passed some but not all of the tests" in text, text[-3000:]
     print("timings (s):", json.dumps(timings))
+
+
+# Runs in nbgrader's venv: every grade cell nbgrader's gradebook holds for one assignment,
+# with its type and points, and whether nbgrader counts it as autograded.
+NBGRADER_CELLS = """
+import json, sys
+from nbgrader.api import Gradebook
+assignment, notebook, db = sys.argv[1:4]
+with Gradebook("sqlite:///" + db) as gb:
+    nb = gb.find_notebook(notebook, assignment)
+    print(json.dumps({c.name: [c.cell_type, c.max_score] for c in nb.grade_cells}))
+"""
+
+
+def test_generate_assignment_accepts_every_solution_and_the_report_is_graded_by_hand(
+        nbgrader_venv, tmp_path):
+    """Issue 19: nbgrader refused the capstone ("Markdown solution cell is not marked as a
+    grade cell: **Our reading of the evidence** ..."), so generate_assignment could not
+    release it. Every solution notebook goes through generate_assignment; the capstone's
+    written report is a markdown grade cell with its points, which nbgrader's formgrader
+    offers for marking by hand, while its check cells stay code cells."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = nbgrader_env(nbgrader_venv, home)
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\n")
+    failed = {}
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        ps = "ps" + path.name[:2]
+        (course / "source" / ps).mkdir(parents=True)
+        shutil.copy(path, course / "source" / ps / path.name)
+        result = subprocess.run(["nbgrader", "generate_assignment", ps, "--force"],
+                                cwd=course, env=env, capture_output=True, text=True,
+                                timeout=600)
+        released = course / "release" / ps / path.name
+        if result.returncode != 0 or not released.exists():
+            failed[path.name] = (result.stdout + result.stderr)[-1500:]
+    assert not failed, failed
+
+    cells = json.loads(run([str(nbgrader_venv / "bin" / "python"), "-c", NBGRADER_CELLS,
+                            "ps11", "11_capstone", str(course / "gradebook.db")],
+                           cwd=course, env=env, timeout=120, what="reading the gradebook").stdout)
+    assert cells["11-report"] == ["markdown", 3.0]
+    assert cells["11-decisions"] == ["code", 5.0]
+    released = json.loads((course / "release" / "ps11" / "11_capstone.ipynb").read_text())
+    report = next(c for c in released["cells"] if cell_id(c) == "11-report")
+    assert "".join(report["source"]).strip() == "YOUR ANSWER HERE"

@@ -61,6 +61,10 @@ def _grade_id(cell):
     return gid if isinstance(gid, str) and gid else None
 
 
+#: a written answer longer than this is cut for the grades file and the class report
+MAX_ANSWER_CHARS = 20_000
+
+
 @dataclass(frozen=True)
 class Step:
     """One cell of the notebook that is run.
@@ -87,6 +91,9 @@ class Lesson:
     solution_ids: tuple
     check_ids: tuple
     check_points: dict = field(default_factory=dict)  # grade_id -> nbgrader points
+    # markdown answer cells graded by a person (nbgrader: grade + solution, no test):
+    # grade_id -> points
+    manual_points: dict = field(default_factory=dict)
 
     @property
     def name(self):
@@ -110,6 +117,7 @@ class Submission:
     cells: list
     metadata: dict
     solutions: dict = field(default_factory=dict)   # grade_id -> learner source
+    answers: dict = field(default_factory=dict)     # grade_id -> text of a markdown answer
 
 
 def _lesson_of_metadata(metadata):
@@ -150,7 +158,7 @@ def load_lessons(lessons_dir):
         if lesson in found:
             raise ValueError(f"Lessons {found[lesson].path.name} and {path.name} both claim "
                              f"lesson {lesson}")
-        sol, chk, pts = [], [], {}
+        sol, chk, pts, manual = [], [], {}, {}
         for c in cells:
             meta, gid = _nbgrader(c), _grade_id(c)
             if gid and meta.get("solution") and c.get("cell_type") == "code":
@@ -160,8 +168,12 @@ def load_lessons(lessons_dir):
                 chk.append(gid)
                 p = meta.get("points", 0)
                 pts[gid] = float(p) if isinstance(p, (int, float)) else 0.0
+            elif gid and meta.get("grade") and meta.get("solution") \
+                    and c.get("cell_type") == "markdown":
+                p = meta.get("points", 0)
+                manual[gid] = float(p) if isinstance(p, (int, float)) else 0.0
         found[lesson] = Lesson(lesson, path, hashlib.sha256(raw).hexdigest(), cells,
-                               tuple(sol), tuple(chk), pts)
+                               tuple(sol), tuple(chk), pts, manual)
     return found
 
 
@@ -206,7 +218,7 @@ def read_submission(path, name):
         raise InvalidSubmission(INVALID_NOTEBOOK, "The notebook's 'cells' is not a list.")
     cells = [c for c in cells if isinstance(c, dict)]
     metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
-    solutions = {}
+    solutions, answers = {}, {}
     for c in cells:
         gid = _grade_id(c)
         # Only code cells hold answers: a markdown cell carrying solution metadata (copied
@@ -214,7 +226,10 @@ def read_submission(path, name):
         if gid and gid not in solutions and _nbgrader(c).get("solution") \
                 and c.get("cell_type") == "code":
             solutions[gid] = _source(c)  # the first cell with an id wins, as in nbgrader
-    return Submission(path, name, sha, cells, metadata, solutions)
+        elif gid and gid not in answers and _nbgrader(c).get("solution") \
+                and c.get("cell_type") == "markdown":
+            answers[gid] = _source(c)[:MAX_ANSWER_CHARS]   # text for a person to read
+    return Submission(path, name, sha, cells, metadata, solutions, answers)
 
 
 def _exercise_ids(submission):

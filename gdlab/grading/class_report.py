@@ -162,7 +162,9 @@ def _histograms(lesson, panels):
 # --------------------------------------------------------------------------- sections
 
 def _lesson_section(lesson, subs, titles):
-    exercises = list(dict.fromkeys(gid for s in subs for gid in s["exercises"]))
+    # answers a person marks have no points yet: they are listed for reading, not counted
+    exercises = list(dict.fromkeys(gid for s in subs for gid, x in s["exercises"].items()
+                                   if not x.get("manual")))
     label = (subs[0].get("lesson_file") or lesson).removesuffix(".ipynb")
     mean = sum(s["score"] for s in subs) / len(subs)
     top = max(s["max_score"] or 0 for s in subs)
@@ -211,8 +213,21 @@ def _lesson_section(lesson, subs, titles):
                                                    "Example message"], mistake_rows))
     else:
         parts.append("<p>none recognised</p>")
+    parts.append(_answers(subs))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _answers(subs):
+    """The written answers (graded by a person) of the lesson, one row per submission."""
+    rows = [[_td(_student(s) or ""), _td(s["name"]), _td(gid), _td(x["status"]),
+             f'<td class="msg">{e(x.get("answer", ""))}</td>']
+            for s in subs for gid, x in s["exercises"].items() if x.get("manual")]
+    if not rows:
+        return ""
+    return ("<h3>Written answers, for marking by hand</h3>"
+            + _table(f"answers-{e(subs[0].get('lesson', ''))}",
+                     ["Student", "Submission", "Exercise", "Status", "Answer"], rows))
 
 
 def _first_line(text):

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, fields
 from gdlab.checks import evaluate, get_exercise
 from gdlab.grading.assemble import (OTHER_RELEASE, UNKNOWN_LESSON, InvalidSubmission, assemble,
                                     foreign_answers, identify_lesson, lesson_note,
-                                    read_submission)
+                                    read_submission, _grade_id, _source)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
 from gdlab.grading.integrity import code_flags, fingerprint
 from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
@@ -54,6 +54,8 @@ EX_KERNEL_DIED = "kernel died"
 NOT_VERIFIED = "not verified"
 TAMPERED = "tampered"
 NOT_RUN = "not run"
+#: a written answer (nbgrader: a markdown cell with grade + solution) that a person marks
+NEEDS_MANUAL = "needs manual grading"
 EX_GRADER_ERROR = "grader error"
 
 # Stream text kept per ordinary cell (only error notes are shown from it) and per probe
@@ -117,6 +119,8 @@ class ExerciseGrade:
     # the normalised solution cell's hash that copies are found by.
     flags: list = field(default_factory=list)
     fingerprint: str = ""
+    manual: bool = False       # graded by a person: not in score or max_score
+    answer: str = ""           # the written answer of a manual exercise, for reading
 
 
 @dataclass
@@ -143,7 +147,7 @@ class SubmissionGrade:
     def max_score(self):
         if not self.lesson:
             return None
-        return round(sum(e.max_points for e in self.exercises.values()), 2)
+        return round(sum(e.max_points for e in self.exercises.values() if not e.manual), 2)
 
     def to_json(self):
         data = asdict(self)
@@ -280,6 +284,15 @@ class Grader:
             if source is not None and source != lesson.stub(f"{gid}-solution"):
                 grade.exercises[gid].flags = code_flags(source)
                 grade.exercises[gid].fingerprint = fingerprint(source) or ""
+        for gid, points in lesson.manual_points.items():
+            text = sub.answers.get(gid, "")
+            stub = next((_source(c) for c in lesson.cells if _grade_id(c) == gid), "")
+            done = bool(text.strip()) and text.strip() != stub.strip()
+            grade.exercises[gid] = ExerciseGrade(
+                0.0, points, NEEDS_MANUAL if done else NOT_ATTEMPTED,
+                f"{gid}: a written answer, marked by a person (not by this grader)." if done
+                else f"{gid}: not attempted: the answer cell still holds the stub.",
+                manual=True, answer=text if done else "")
         await self._run(steps, sub, lesson, grade, user)
         return grade
 

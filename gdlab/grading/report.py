@@ -78,6 +78,11 @@ def _exercise_columns(grades):
     return list(ids)
 
 
+def _cell(ex):
+    """An exercise's column: its points, or the status of an answer a person marks."""
+    return spreadsheet_safe(ex.status) if ex.manual else _num(ex.points)
+
+
 def csv_text(grades):
     """grades.csv: one row per submission, one column per exercise (lesson order)."""
     ids = _exercise_columns(grades)
@@ -87,7 +92,7 @@ def csv_text(grades):
     for g in sorted(grades, key=lambda g: g.name):
         writer.writerow([spreadsheet_safe(g.name), g.lesson, spreadsheet_safe(g.status),
                          _num(g.score), _num(g.max_score), g.sandbox,
-                         *(_num(g.exercises[i].points) if i in g.exercises else ""
+                         *(_cell(g.exercises[i]) if i in g.exercises else ""
                            for i in ids)])
     return buf.getvalue()
 
