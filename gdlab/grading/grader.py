@@ -367,19 +367,21 @@ class Grader:
     def _over_budget(self, session, grade, steps, index):
         """Stop the run with status "memory limit" once the budget has stopped a process
         (exercises judged so far keep their points); True when it did."""
-        if session.over_budget() is None:
+        reason = session.over_budget()
+        if reason is None:
             return False
         opts = self.options
         grade.status = MEMORY_LIMIT
-        grade.message = (f"The notebook's processes used more than their memory budget of "
-                         f"{opts.memory_budget_mb} MB together (or more than "
-                         f"{opts.max_procs} processes), so one was stopped and grading ended "
-                         "there; exercises checked before keep their points.")
+        used = (f"more than their memory budget of {opts.memory_budget_mb} MB"
+                if reason == "memory" else f"more than {opts.max_procs} processes")
+        grade.message = (f"The notebook's processes used {used} together, so they were "
+                         "stopped and grading ended there; exercises checked before keep "
+                         "their points.")
         step = steps[index]
         if step.kind == "probe" and grade.exercises[step.grade_id].status == EX_KERNEL_DIED:
             grade.exercises[step.grade_id].message += " The memory budget ran out."
-        self._mark_rest(grade, steps, index + 1, "Not checked: the notebook ran out of its "
-                        f"memory budget of {opts.memory_budget_mb} MB before this exercise.")
+        self._mark_rest(grade, steps, index + 1, f"Not checked: the notebook's processes used "
+                        f"{used} before this exercise.")
         return True
 
     def _mark_rest(self, grade, steps, start, message):
