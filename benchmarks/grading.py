@@ -8,7 +8,8 @@ Times, in the same run on the same machine:
   notebook (fresh limited kernel per submission, probes, reports; --jobs kernels at once);
 * ``nbclient``: the same N notebooks executed one after another with plain nbclient;
 * the start-up of one kernel in a bubblewrap sandbox against a plain one (medians of 5,
-  interleaved), the per-submission cost of the sandbox.
+  interleaved), the per-submission cost of the sandbox;
+* making and removing one submission's budget group (cgroup, budget.py): median of 50.
 
 Prints both times and the ratio grader / nbclient (target: <= 1.0). Uses a real lesson
 from solutions/ and lessons/ when there is one with checks, else the grader tests' small
@@ -72,6 +73,7 @@ def kernel_startups(repeats=5):
     """Median seconds to start (and stop) a kernel: (sandboxed, plain), interleaved."""
     import asyncio
     import statistics
+    from gdlab.grading.budget import Budget
     from gdlab.grading.executor import KernelSession
     from gdlab.grading.isolation import resolve_kernel_users
     from gdlab.grading.sandbox import find_sandbox
@@ -81,7 +83,8 @@ def kernel_startups(repeats=5):
 
     async def once(box):
         start = time.perf_counter()
-        session = KernelSession(memory_mb=4096, sandbox=box, kernel_user=user if box else None)
+        session = KernelSession(memory_mb=4096, sandbox=box, kernel_user=user if box else None,
+                               budget=Budget() if box else None)
         await session.start()
         run = await session.run("1 + 1", 60)
         assert run.status == "ok", run
@@ -93,6 +96,19 @@ def kernel_startups(repeats=5):
         boxed.append(asyncio.run(once(sandbox)))
         plain.append(asyncio.run(once(None)))
     return statistics.median(boxed), statistics.median(plain)
+
+
+def budget_group_cost(repeats=50):
+    """(mechanism name, median seconds to create and remove one submission's group)."""
+    import statistics
+    from gdlab.grading.budget import Budget, choose_mechanism
+    mechanism = choose_mechanism()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        mechanism.create(Budget()).remove()
+        times.append(time.perf_counter() - start)
+    return mechanism.name, statistics.median(times)
 
 
 def main(argv=None):
@@ -122,6 +138,8 @@ def main(argv=None):
         boxed, plain = kernel_startups()
         print(f"kernel start-up: sandboxed {boxed * 1000:.0f} ms, plain {plain * 1000:.0f} ms, "
               f"sandbox cost per submission {(boxed - plain) * 1000:+.0f} ms")
+        name, group = budget_group_cost()
+        print(f"budget group ({name}): create + remove {group * 1000:.2f} ms per submission")
 
 
 if __name__ == "__main__":

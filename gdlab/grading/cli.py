@@ -33,6 +33,14 @@ def _int_at_least(low):
     return parse
 
 
+def _memory(text):
+    from gdlab.grading.budget import parse_memory
+    try:
+        return parse_memory(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_arguments(parser):
     """Add the grade options to an argparse parser."""
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
@@ -48,8 +56,16 @@ def add_arguments(parser):
     parser.add_argument("--notebook-timeout", type=_positive_float, default=600.0,
                         metavar="S", help="seconds a whole notebook may run (default: 600)")
     parser.add_argument("--memory-mb", type=_int_at_least(0), default=4096, metavar="M",
-                        help="address-space limit of each kernel in MB, 0 = none "
+                        help="address-space limit of each process of a kernel in MB, 0 = none "
                              "(default: 4096)")
+    parser.add_argument("--memory", type=_memory, default="2G", metavar="SIZE",
+                        help="memory budget of each submission, for all its processes and "
+                             "the files it writes in its sandbox together, e.g. 2G or 1536M "
+                             "(default: 2G); a submission over it gets status 'memory "
+                             "limit'")
+    parser.add_argument("--max-procs", type=_int_at_least(32), default=128, metavar="N",
+                        help="processes and threads each submission may run at once "
+                             "(default: 128)")
     parser.add_argument("--kernel-user", default="auto", metavar="USER",
                         help="who runs learner code. 'auto' (default): when the grader "
                              "runs as root, each kernel drops to its own unprivileged uid "
@@ -96,6 +112,7 @@ def run(args):
         options = GradeOptions(cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,
                                memory_mb=args.memory_mb, jobs=args.jobs or 0,
+                               memory_budget_mb=args.memory, max_procs=args.max_procs,
                                kernel_user=args.kernel_user, sandbox=not args.no_sandbox)
         result = grade_submissions(args.submissions, args.out, lessons_dir=args.lessons,
                                    options=options, force=args.force,

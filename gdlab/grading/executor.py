@@ -7,9 +7,12 @@ it may write (``RLIMIT_FSIZE``) and core dumps. The kernel runs in its own tempo
 working directory with its own IPython directory, so files it writes never reach the
 lesson folder's copies the grader works from, nor another submission's kernel.
 
-Stored output is capped per cell (a learner printing 50 MB costs the grader a bounded
-amount of memory), a cell that runs too long is interrupted, and a kernel that dies or
-ignores the interrupt is reported so the caller can restart it.
+Stored output is capped per cell, and output beyond the cap is not held: the grader's
+IOPub socket refuses any message larger than ``MAX_MESSAGE`` (ZeroMQ drops it, and the
+connection, before reading it), and smaller ones are discarded as they come. A cell whose
+end was in a dropped message ends when the kernel's reply has come and IOPub is quiet. A
+cell that runs too long is interrupted, and a kernel that dies or ignores the interrupt is
+reported so the caller can restart it.
 """
 import asyncio
 import os
@@ -21,9 +24,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+import zmq
 from jupyter_client import AsyncKernelManager
 
 from gdlab.grading import sandbox as sandbox_limits
+from gdlab.grading.budget import choose_mechanism
 
 __all__ = ["CellRun", "KernelSession", "KernelStartError", "LAUNCHER", "OK", "ERROR",
            "TIMEOUT", "DIED"]
@@ -77,6 +82,9 @@ app.launch_new_instance()
 INTERRUPT_GRACE = 3.0
 # How often a silent kernel is checked for being alive while a cell runs.
 POLL = 0.5
+# The largest IOPub message the grader accepts: the probe's output (32 MB of text at most,
+# JSON-escaped) fits; a bigger one is dropped by ZeroMQ unread.
+MAX_MESSAGE = 80 << 20
 
 
 class KernelStartError(RuntimeError):
@@ -110,6 +118,8 @@ class _LimitedKernelManager(AsyncKernelManager):
     kernel_user = None  # isolation.KernelUser, or None to run as the grader's user
     sandbox = None      # sandbox.Sandbox, or None (--no-sandbox)
     conn_dir = None
+    work_dir = None
+    group = None        # the submission's budget group (budget.py), or None
 
     def format_kernel_cmd(self, extra_arguments=None):
         # Called right after the connection file is written: hand it to the kernel user
@@ -127,9 +137,9 @@ class _LimitedKernelManager(AsyncKernelManager):
                    mem_mb, fsize_mb, uid, gid, nproc, nofile, cpu_s, setsid)),
                "-f", os.path.realpath(self.connection_file),
                "--HistoryManager.hist_file=:memory:"]
-        if self.sandbox is None:
-            return cmd
-        return self.sandbox.command(self.conn_dir, cmd)
+        if self.sandbox is not None:
+            cmd = self.sandbox.command(self.conn_dir, cmd, self.work_dir)
+        return cmd if self.group is None else self.group.wrap(cmd)
 
 
 # What a sandboxed kernel inherits of the grader's environment (nothing else: the grader's
@@ -189,7 +199,7 @@ async def _wait_until_gone(uid, timeout=10.0):
 # characters below the temp folder, so a deep TMPDIR (pytest's, a CI runner's) would stop
 # every kernel from starting with ZeroMQ's "File name too long".
 _SOCKET_PATH_MAX = 107
-_BELOW_TMP = len("/gdlab-grade-xxxxxxxx/work/.kernel-999-ipc-99999")
+_BELOW_TMP = len("/gdlab-grade-xxxxxxxx/ipc/.kernel-999-ipc-99999")
 
 
 def grading_tmpdir(sandboxed):
@@ -212,6 +222,32 @@ def _kernel_stderr():
     return None if os.environ.get("GDLAB_GRADER_DEBUG") == "1" else subprocess.DEVNULL
 
 
+def _cap_iopub(kc):
+    """Make ``kc``'s IOPub socket refuse messages over MAX_MESSAGE: the option must be set
+    before the socket connects, so it is a default of the context while it is made."""
+    connect = kc.connect_iopub
+
+    def capped(identity=None):
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        try:
+            return connect(identity=identity)
+        finally:
+            kc.context.sockopts.pop(zmq.MAXMSGSIZE, None)
+    kc.connect_iopub = capped
+
+
+async def _replied(kc, msg_id):
+    """Whether the kernel's execute_reply to ``msg_id`` is waiting on the shell channel
+    (older replies, whose idle status came, are skipped)."""
+    while True:
+        try:
+            reply = await kc.get_shell_msg(timeout=0)
+        except (queue.Empty, asyncio.TimeoutError, TimeoutError):
+            return False
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return True
+
+
 class KernelSession:
     """One kernel for one submission, in its own temporary working directory.
 
@@ -221,16 +257,23 @@ class KernelSession:
     runs (the grader must be root), or None to run it as the grader's own user.
     sandbox: a ``sandbox.Sandbox`` that every (re)started kernel runs in, or None.
     cpu_seconds: CPU time limit of each process in the sandbox (0 = none).
+    budget: a ``budget.Budget`` for all the session's processes together (one group for
+    the session, kept across kernel restarts), or None.
 
-    Layout: a root-owned folder ``gdlab-grade-*`` (mode 0711) holds the connection files
-    and ``work/``, the kernel's working directory, HOME and IPython directory, owned by
-    the kernel user. The kernel can write only there, and cannot swap the connection
-    file the grader writes for a symlink.
+    Layout: a root-owned folder ``gdlab-grade-*`` (mode 0711) holds the connection files,
+    ``ipc/`` (the kernel's sockets) and ``work/``, the kernel's working directory, HOME
+    and IPython directory, owned by the kernel user. In a sandbox, ``work/`` is a private
+    size-capped tmpfs (nothing the kernel writes there reaches the host disk). The kernel
+    cannot swap the connection file the grader writes for a symlink.
     """
 
     def __init__(self, *, memory_mb=4096, fsize_mb=256, output_cap=65536,
-                 startup_timeout=60.0, kernel_user=None, sandbox=None, cpu_seconds=0):
+                 startup_timeout=60.0, kernel_user=None, sandbox=None, cpu_seconds=0,
+                 budget=None):
         self.memory_mb = int(memory_mb)
+        self.budget = budget
+        self.group = None
+        self._last = (None, None)   # over_budget() and peak_memory_mb() of a closed session
         self.sandbox = sandbox
         self.cpu_seconds = int(cpu_seconds)
         self.fsize_mb = int(fsize_mb)
@@ -258,23 +301,29 @@ class KernelSession:
                                           dir=grading_tmpdir(self.sandbox is not None))
             self.workdir = os.path.join(self._root, "work")
             os.mkdir(self.workdir, 0o700)
+            os.mkdir(os.path.join(self._root, "ipc"), 0o700)
             if user is not None:
                 os.chmod(self._root, 0o711)  # the kernel may pass through, not list
                 os.chown(self.workdir, user.uid, user.gid)
+                os.chown(os.path.join(self._root, "ipc"), user.uid, user.gid)
+        if self.budget is not None and self.group is None:
+            self.group = choose_mechanism().create(self.budget)
         ipython_dir = os.path.join(self.workdir, ".ipython")
-        if not os.path.isdir(ipython_dir):
+        if self.sandbox is None and not os.path.isdir(ipython_dir):
+            # (in a sandbox the working folder is a fresh tmpfs: IPython makes it there)
             os.mkdir(ipython_dir, 0o700)
             if user is not None:
                 os.chown(ipython_dir, user.uid, user.gid)
         self._starts += 1
         km = _LimitedKernelManager(kernel_name="python3")
         km.kernel_user = user
+        km.group = self.group
         km.connection_file = os.path.join(self._root, f"kernel-{self._starts}.json")
         if self.sandbox is not None:
             # No network in the sandbox: ZeroMQ over Unix sockets in the kernel's folder.
-            km.sandbox, km.conn_dir = self.sandbox, self._root
+            km.sandbox, km.conn_dir, km.work_dir = self.sandbox, self._root, self.workdir
             km.transport = "ipc"
-            km.ip = os.path.join(self.workdir, f".kernel-{self._starts}-ipc")
+            km.ip = os.path.join(self._root, "ipc", f".kernel-{self._starts}-ipc")
             km.launch_limits = (self.memory_mb, self.fsize_mb, sandbox_limits.MAX_PROCESSES,
                                 sandbox_limits.MAX_OPEN_FILES, self.cpu_seconds)
         else:
@@ -287,7 +336,10 @@ class KernelSession:
                                   env=_kernel_env(ipython_dir, self.workdir, user,
                                                   self.sandbox is not None),
                                   stdout=subprocess.DEVNULL, stderr=_kernel_stderr())
+            if self.group is not None:
+                self.group.started(km.provisioner.pid)
             kc = km.client()
+            _cap_iopub(kc)
             kc.start_channels()
             self._kc = kc
             await kc.wait_for_ready(timeout=self.startup_timeout)
@@ -331,6 +383,10 @@ class KernelSession:
         try:
             await self._stop_kernel()
         finally:
+            if self.group is not None:
+                self._last = (self.group.over_budget(), self.group.peak_mb())
+                self.group.remove()
+                self.group = None
             if self._root is not None:
                 # rmtree does not follow symlinks the kernel may have left in work/
                 shutil.rmtree(self._root, ignore_errors=True)
@@ -344,6 +400,34 @@ class KernelSession:
         # interrupts itself when asked on the control channel.
         msg = self._kc.session.msg("interrupt_request", content={})
         self._kc.control_channel.send(msg)
+
+    def over_budget(self):
+        """'memory' or 'processes' once the session's budget stopped something, else None."""
+        return self._last[0] if self.group is None else self.group.over_budget()
+
+    def peak_memory_mb(self):
+        """The most memory the session's processes held together (None: not measured)."""
+        return self._last[1] if self.group is None else self.group.peak_mb()
+
+    async def _reconnect_iopub(self):
+        """A fresh IOPub socket (ZeroMQ may not reconnect one that refused a message), ready
+        once a status message of the kernel came through it."""
+        kc = self._kc
+        kc.iopub_channel.stop()
+        kc._iopub_channel = None
+        kc.iopub_channel.start()
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            kc.kernel_info()
+            try:
+                await kc.get_iopub_msg(timeout=0.2)
+            except (queue.Empty, asyncio.TimeoutError, TimeoutError):
+                continue
+            while True:  # what is left of the nudges
+                try:
+                    await kc.get_iopub_msg(timeout=0.2)
+                except (queue.Empty, asyncio.TimeoutError, TimeoutError):
+                    return
 
     async def is_alive(self):
         return self._km is not None and await self._km.is_alive()
@@ -361,6 +445,7 @@ class KernelSession:
         result = CellRun(OK)
         deadline = started + max(0.0, float(timeout))
         interrupted_at = None
+        replied = False
         while True:
             now = time.monotonic()
             if interrupted_at is None and now >= deadline:
@@ -382,6 +467,13 @@ class KernelSession:
                 if not await self._km.is_alive():
                     result.status = DIED
                     break
+                # The idle status was in a message IOPub dropped (over MAX_MESSAGE): the
+                # reply has come and IOPub stayed quiet for a whole poll since.
+                if replied and interrupted_at is None:
+                    result.truncated = True
+                    await self._reconnect_iopub()
+                    break
+                replied = replied or await _replied(kc, msg_id)
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue

@@ -13,7 +13,9 @@ Whatever goes wrong is contained to the cell or the submission it happened in:
   started, the cells that ran fine so far are replayed to rebuild the learner's state
   (the cell that killed the kernel is not), and grading goes on with the next cell;
 * the whole-notebook limit: the run stops; exercises not reached score zero;
-* an exception in the grader itself: that submission gets status "grader error".
+* an exception in the grader itself: that submission gets status "grader error";
+* the submission's memory budget (all its processes together, budget.py) ran out: the run
+  stops with status "memory limit", keeping the exercises judged so far.
 
 An exercise scores points only from a probe result judged here; anything else (timeout,
 dead kernel, missing or forged probe output) scores zero with a status saying why.
@@ -26,6 +28,7 @@ import traceback
 from dataclasses import asdict, dataclass, field, fields
 
 from gdlab.checks import evaluate, get_exercise
+from gdlab.grading.budget import Budget, choose_mechanism
 from gdlab.grading.assemble import (OTHER_RELEASE, UNKNOWN_LESSON, InvalidSubmission, assemble,
                                     foreign_answers, identify_lesson, lesson_note,
                                     read_submission, _grade_id, _source)
@@ -36,7 +39,7 @@ from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, read_outcomes
 
 __all__ = ["GradeOptions", "ExerciseGrade", "SubmissionGrade", "Grader",
-           "GRADED", "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
+           "GRADED", "NOTEBOOK_TIMEOUT", "MEMORY_LIMIT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
            "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMED_OUT", "EX_KERNEL_DIED",
            "NOT_VERIFIED", "TAMPERED", "NOT_RUN", "EX_GRADER_ERROR"]
 
@@ -46,6 +49,7 @@ NOTEBOOK_TIMEOUT = "notebook timeout"
 KERNEL_DIED = "kernel died"
 KERNEL_START_FAILED = "kernel failed to start"
 GRADER_ERROR = "grader error"
+MEMORY_LIMIT = "memory limit"
 
 # Exercise statuses: the first three come from gdlab.checks.evaluate.
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
@@ -85,6 +89,9 @@ class GradeOptions:
     # Seed of the hidden cases (drawn at grading time, never in the sandbox). None: the
     # Grader uses no hidden cases, grade_submissions takes the output folder's seed.
     hidden_seed: int = None
+    # One budget for all of a submission's processes together (budget.py): MB and tasks.
+    memory_budget_mb: int = 2048
+    max_procs: int = 128
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout"):
@@ -98,6 +105,7 @@ class GradeOptions:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"Invalid {name}: {value!r} (must be an integer >= {low})")
         self.kernel_user = validate_kernel_user(self.kernel_user)
+        Budget(self.memory_budget_mb, self.max_procs)  # ValueError naming a bad one
         if 0 < self.memory_mb < 256:
             raise ValueError(f"Invalid memory_mb: {self.memory_mb} (a kernel needs at least "
                              "256 MB; use 0 for no limit)")
@@ -220,6 +228,8 @@ class Grader:
             self.sandbox = None
             if not self.options.container:
                 _warn_once(NO_SANDBOX_WARNING)
+        # Chosen (and, for the watchdog, warned about) once, before anything is graded.
+        self.budget_mechanism = choose_mechanism().name
         # One identity per concurrent kernel slot (None: kernels run as the grader's user).
         self.kernel_users = resolve_kernel_users(self.options.kernel_user,
                                                  self.options.n_jobs,
@@ -300,7 +310,8 @@ class Grader:
         opts = self.options
         session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP,
                                 kernel_user=user, sandbox=self.sandbox,
-                                cpu_seconds=int(opts.notebook_timeout) + 60)
+                                cpu_seconds=int(opts.notebook_timeout) + 60,
+                                budget=Budget(opts.memory_budget_mb, opts.max_procs))
         try:
             try:
                 await session.start()
@@ -332,6 +343,8 @@ class Grader:
                         notes[step.grade_id] = _cell_note(run, opts.cell_timeout)
                     if run.status not in (DIED, TIMEOUT):
                         replayable.append(step)
+                if self._over_budget(session, grade, steps, index):
+                    return
                 if run is None or not (run.status == DIED or run.hung):
                     continue
                 # The kernel is gone or stuck: start a new one and rebuild the state.
@@ -344,6 +357,8 @@ class Grader:
                                     "too often, so the rest of the notebook was not run.")
                     return
                 if not await self._restart_and_replay(session, replayable, deadline):
+                    if self._over_budget(session, grade, steps, index):
+                        return
                     grade.status = KERNEL_DIED
                     grade.message = ("The kernel died again while the earlier cells were "
                                      "replayed; the rest of the notebook was not run.")
@@ -365,6 +380,26 @@ class Grader:
             run = await session.run(step.source, min(self.options.cell_timeout, remaining))
             if run.status == DIED or run.hung:
                 return False
+        return True
+
+    def _over_budget(self, session, grade, steps, index):
+        """Stop the run with status "memory limit" once the budget has stopped a process
+        (exercises judged so far keep their points); True when it did."""
+        reason = session.over_budget()
+        if reason is None:
+            return False
+        opts = self.options
+        grade.status = MEMORY_LIMIT
+        used = (f"more than their memory budget of {opts.memory_budget_mb} MB"
+                if reason == "memory" else f"more than {opts.max_procs} processes")
+        grade.message = (f"The notebook's processes used {used} together, so they were "
+                         "stopped and grading ended there; exercises checked before keep "
+                         "their points.")
+        step = steps[index]
+        if step.kind == "probe" and grade.exercises[step.grade_id].status == EX_KERNEL_DIED:
+            grade.exercises[step.grade_id].message += " The memory budget ran out."
+        self._mark_rest(grade, steps, index + 1, f"Not checked: the notebook's processes used "
+                        f"{used} before this exercise.")
         return True
 
     def _mark_rest(self, grade, steps, start, message):

@@ -10,9 +10,13 @@ Every grading kernel is started as ``bwrap <options> -- python -c LAUNCHER ...``
   (``sys.base_prefix``, ``sys.prefix``) and the ``gdlab`` package, with the answer key
   masked (``gdlab/checks/lessonNN.py`` appear empty, their byte code is hidden): no
   ``solutions/``, no other submission, no output folder, no home directory;
-* private, size-capped ``/tmp`` and ``/dev/shm`` (tmpfs, gone with the sandbox);
+* private, size-capped ``/tmp``, ``/dev/shm`` and working folder (tmpfs, gone with the
+  sandbox; their pages also count against the submission's memory budget, budget.py);
 * the kernel's connection directory bound read-write: the grader talks to the kernel over
-  Unix sockets there (ZeroMQ ``ipc`` transport), since the sandbox has no network.
+  Unix sockets there (ZeroMQ ``ipc`` transport), since the sandbox has no network;
+* a seccomp filter (seccomp.py) that refuses namespaces, ptrace, keyrings, mounts, BPF,
+  perf and kernel modules, and bwrap's ``--disable-userns`` where bwrap has it (it needs a
+  user namespace, so only when the grader is not root; as root the filter covers it).
 
 When the grader runs as root, bwrap keeps only CAP_SETUID/CAP_SETGID and the launcher uses
 them to become the slot's own unprivileged uid before any learner code runs; otherwise
@@ -33,11 +37,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gdlab.grading.seccomp import seccomp_program
+
 __all__ = ["Sandbox", "SandboxUnavailable", "find_sandbox", "NO_SANDBOX_WARNING",
-           "TMP_MB", "SHM_MB"]
+           "TMP_MB", "SHM_MB", "WORK_MB"]
 
 TMP_MB = 256      # private /tmp of a sandbox
 SHM_MB = 64       # private /dev/shm
+WORK_MB = 256     # the kernel's working folder (its HOME), a tmpfs over the host folder
 MAX_PROCESSES = 256   # threads count too: ipykernel alone runs about 10
 MAX_OPEN_FILES = 1024
 
@@ -91,6 +98,17 @@ def _ancestors(path):
     return ["/" + "/".join(parts[:i + 1]) for i in range(len(parts))]
 
 
+@functools.lru_cache(maxsize=None)
+def bwrap_has_option(bwrap, option):
+    """Whether the installed bwrap knows ``option`` (read from its --help, once)."""
+    try:
+        text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
+                              timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in text.split()
+
+
 class Sandbox:
     """Builds the bwrap command line for one kernel (see the module docstring).
 
@@ -111,6 +129,9 @@ class Sandbox:
         self.key_files, self.key_cache = _key_files(self.package_dir)
         self.other_copies = _other_gdlab_copies(prefixes, self.package_dir)
         self.python = sys.executable
+        self.seccomp = seccomp_program()
+        # --disable-userns works inside the user namespace bwrap makes (--unshare-user).
+        self.disable_userns = not as_root and bwrap_has_option(bwrap, "--disable-userns")
 
     def _system_binds(self):
         args = ["--ro-bind", "/usr", "/usr"]
@@ -153,9 +174,10 @@ class Sandbox:
             args += ["--tmpfs", str(copy / "checks")]
         return args
 
-    def command(self, conn_dir, inner):
-        """bwrap argv that runs ``inner`` (argv) inside the sandbox; ``conn_dir`` is the
-        only host folder it can write (it holds the kernel's working directory)."""
+    def command(self, conn_dir, inner, work_dir=None):
+        """argv that runs ``inner`` (argv) inside the sandbox; ``conn_dir`` is the only host
+        folder it can write (its sockets); ``work_dir``, a folder below it, is hidden under
+        a size-capped tmpfs (the kernel's working folder)."""
         made = set()
         args = [self.bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-net",
                 "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
@@ -164,6 +186,8 @@ class Sandbox:
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
             args += ["--unshare-user"]
+            if self.disable_userns:
+                args += ["--disable-userns"]
         args += self._system_binds()
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", str(SHM_MB << 20), "--perms", "1777", "--tmpfs", "/dev/shm",
@@ -179,8 +203,20 @@ class Sandbox:
                 made.add(parent)
         # The launcher enters ``workdir`` itself, after dropping to the kernel's uid (root
         # without capabilities may not enter a folder private to that uid).
-        args += ["--bind", conn_dir, conn_dir, "--chdir", "/tmp", "--"]
-        return args + list(inner)
+        args += ["--bind", conn_dir, conn_dir]
+        if work_dir is not None:
+            args += ["--size", str(WORK_MB << 20), "--perms", "1777", "--tmpfs", work_dir]
+        args += ["--chdir", "/tmp"]
+        if self.seccomp is None:
+            return args + ["--"] + list(inner)
+        # bwrap reads the filter from a file descriptor: the shell opens it as fd 3.
+        bpf = os.path.join(conn_dir, "seccomp.bpf")
+        if not os.path.exists(bpf):
+            fd = os.open(bpf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self.seccomp)
+        return ["/bin/sh", "-c", 'exec "$@" 3<"$0"', bpf, *args, "--seccomp", "3", "--",
+                *inner]
 
 
 @functools.lru_cache(maxsize=None)
