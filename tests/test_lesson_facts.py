@@ -138,9 +138,11 @@ def test_03_diabetes_standardized_descent_matches_lstsq_and_raw_crawls():
     assert np.allclose(runs["standardized"].x, theta_ls, atol=1e-3)
     assert runs["raw"].loss[-1] > 1.1 * cost_ls
     assert np.isclose(theta_ls[0], data.y.mean())
+    # c029: "BMI around 26, blood pressure around 95"
+    assert np.round(X_raw.mean(axis=0)).tolist() == [26.0, 95.0]
 
 
-X_TWIN = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])   # the tutorial's identical columns
+X_TWIN = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])   # the snippet's identical columns (section 7)
 Y_TWIN = np.array([1.0, 2.0, 3.0])
 
 
