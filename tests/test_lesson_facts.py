@@ -248,6 +248,8 @@ def test_04_gradient_variance_falls_like_one_over_b(lesson04):
     slope = np.polyfit(np.log(sizes[small]), np.log(measured[small]), 1)[0]
     assert abs(slope + 1) < 0.1
     assert np.allclose(measured, sigma2 / sizes * (m - sizes) / (m - 1), rtol=0.1)
+    # c026: "at B = 256 = m/4 the correction is 0.75"; the fit's comment: above 0.93 for B <= 64
+    assert round((m - 256) / (m - 1), 2) == 0.75 and (m - 64) / (m - 1) > 0.93
 
 
 # Section 6's race and section 7's noise band run over 5 seeds: test_lesson_facts_04.py.
