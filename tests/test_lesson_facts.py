@@ -184,9 +184,11 @@ def test_03_diabetes_standardized_descent_matches_lstsq_and_raw_crawls():
     assert np.allclose(runs["standardized"].x, theta_ls, atol=1e-3)
     assert runs["raw"].loss[-1] > 1.1 * cost_ls
     assert np.isclose(theta_ls[0], data.y.mean())
+    # c029: "BMI around 26, blood pressure around 95"
+    assert np.round(X_raw.mean(axis=0)).tolist() == [26.0, 95.0]
 
 
-X_TWIN = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])   # the tutorial's identical columns
+X_TWIN = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])   # the snippet's identical columns (section 7)
 Y_TWIN = np.array([1.0, 2.0, 3.0])
 
 
@@ -292,6 +294,8 @@ def test_04_gradient_variance_falls_like_one_over_b(lesson04):
     slope = np.polyfit(np.log(sizes[small]), np.log(measured[small]), 1)[0]
     assert abs(slope + 1) < 0.1
     assert np.allclose(measured, sigma2 / sizes * (m - sizes) / (m - 1), rtol=0.1)
+    # c026: "at B = 256 = m/4 the correction is 0.75"; the fit's comment: above 0.93 for B <= 64
+    assert round((m - 256) / (m - 1), 2) == 0.75 and (m - 64) / (m - 1) > 0.93
 
 
 # Section 6's race and section 7's noise band run over 5 seeds: test_lesson_facts_04.py.

@@ -61,3 +61,19 @@ def test_02_taylor_quadratic_describes_cosh_ever_better_near_its_minimum():
     ratios = [(np.cosh(x) - 1) / (0.5 * x ** 2) for x in [0.5, 0.1, 0.01]]
     assert all(r1 > r2 > 1 for r1, r2 in zip(ratios, ratios[1:]))
     assert abs(ratios[-1] - 1) < 1e-4
+
+
+def test_02_the_bowl_path_zig_zags_because_its_rate_is_above_one_over_L():
+    """c017/c018: "With a rate above 1/L ... each step overshoots the valley floor and the
+    path zig-zags; ... at or below 1/L ... without zig-zagging" (printed: lr times L = 1.37)."""
+    A, b = np.array([[3.0, 1.0], [1.0, 1.0]]), np.array([1.0, 0.0])
+    eig, V = np.linalg.eigh(A)
+    assert f"{0.4 * eig[-1]:.2f}" == "1.37"
+    bowl = gdlab.objectives.quadratic(A, b)
+    x_star = np.linalg.solve(A, b)
+    for lr, flips in [(0.4, True), (1.0 / eig[-1], False)]:
+        path = gdlab.train.minimize(bowl, np.array([-1.5, 2.0]), gdlab.optim.SGD(lr=lr),
+                                    steps=20).path
+        steep = (np.asarray(path) - x_star) @ V[:, -1]     # coordinate along the steep axis
+        signs = np.sign(steep[np.abs(steep) > 1e-12])
+        assert bool(np.any(signs[1:] != signs[:-1])) is flips

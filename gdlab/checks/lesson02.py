@@ -74,6 +74,8 @@ exercise(
         "the gradient of b^T x is b.",
         "return A @ x - b",
     ],
+    reveal="The gradient of 0.5 x^T A x - b^T x is A x - b for a symmetric A (for any square "
+           "matrix M, the gradient of 0.5 x^T M x is 0.5 (M + M^T) x).",
 )
 
 
