@@ -892,3 +892,26 @@ def test_06_xavier_tanh_chain_shrinks_slowly_not_geometrically_fast():
     std_in = float(np.std(ns["X_deep"]))
     assert (round(std_in, 2), round(std_out, 2), round(ratio, 2)) == (1.01, 0.09, 0.18)
     assert round((std_out / std_in) ** (1 / 40), 2) == 0.94 and round(0.05 * 32 ** 0.5, 2) == 0.28
+
+
+def test_06_each_factor_100_closer_to_the_saddle_costs_about_25_steps():
+    """06 c010: 'Each factor of 100 closer to the axis costs the same number of extra steps
+    (about 25 here)': ln(100) / ln(1.2) = 25.3, and the measured escapes from y0 = 1e-4,
+    1e-6 and 1e-8 are 25 or 26 steps apart."""
+    sad = gdlab.objectives.saddle()
+    escape = [int(np.argmax(np.abs(minimize(sad, [-1.5, y0], SGD(lr=0.1), steps=300).path[:, 1]) > 1))
+              for y0 in [1e-4, 1e-6, 1e-8]]
+    assert round(np.log(100) / np.log(1.2)) == 25
+    assert set(np.diff(escape)) <= {25, 26}
+
+
+def test_06_standardizing_leaves_a_kappa_of_1_1():
+    """06 c020: standardizing 'cannot remove correlation between features; that is what the
+    small leftover kappa of 1.1 is' (the same data as the lesson's scaling experiment)."""
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 2))
+    for s in [1, 5, 30]:
+        X = gdlab.data.standardize(Z * np.array([1.0, s]))[0]
+        eig = np.linalg.eigvalsh(2 / 200 * X.T @ X)
+        assert round(eig[-1] / eig[0], 1) == 1.1
+        assert abs(np.corrcoef(X.T)[0, 1]) > 0.04      # the leftover is the sample correlation
