@@ -92,14 +92,18 @@ def test_01_at_a_flat_minimum_the_factor_per_step_creeps_towards_1():
 
 def test_01_lr_0_8_jumps_into_the_middle_valley_and_never_settles_there():
     """01 section 5: from x0 = 3, lr = 0.8 jumps over the hill into the middle valley in one
-    step and keeps bouncing there (a cycle of three points), since 0.8 > 2/f'' = 0.45 at the
-    middle minimum."""
+    step and keeps bouncing there, since 0.8 > 2/f'' = 0.45 at the middle minimum; 'they end
+    in a cycle of six points (two nearly equal rounds of three)': period 6, not 3."""
     curve = gdlab.objectives.wavy()
     x = minimize(curve, 3.0, SGD(lr=0.8), steps=300).path[:, 0]
     valley = np.searchsorted(curve.maximizers[:, 0], x)
     assert valley[0] == 2 and np.all(valley[1:] == 1)
     assert round(2 / float(curve.hess(curve.minimizers[1, 0])), 2) == 0.45
     assert np.allclose(x[-3:], x[-6:-3], atol=0.06) and np.ptp(x[-3:]) > 1
+    late = minimize(curve, 3.0, SGD(lr=0.8), steps=600).path[-300:, 0]
+    assert np.allclose(late[6:], late[:-6], atol=1e-9)                 # repeats every 6 steps
+    assert not np.allclose(late[3:], late[:-3], atol=1e-2)             # but not every 3
+    assert np.abs(late[3:] - late[:-3]).max() < 0.06                   # two nearly equal rounds
 
 # ---------------------------------------------------------------- lesson 03
 def lesson03_data():
@@ -812,3 +816,45 @@ def test_09_clipping_rescues_a_steep_start_and_slows_a_gentle_one():
     plain = minimize(parabola, [100.0], SGD(lr=0.5), steps=2000, tol=1e-6).n_updates
     clipped = minimize((parabola.f, clip(parabola.grad)), [100.0], SGD(lr=0.5), steps=2000, tol=1e-6).n_updates
     assert clipped > 5 * plain
+
+
+def test_06_only_the_middle_valley_of_wavy_holds_the_global_minimum():
+    """06 c006: 'Only the starts in the middle valley find the global minimum (f ~ -0.863)'."""
+    wavy = gdlab.objectives.wavy()
+    minima = np.sort(wavy.minimizers[:, 0])
+    values = np.array([np.ravel(wavy.f(np.array([x])))[0] for x in minima])
+    assert np.argmin(values) == 1 and round(values.min(), 3) == -0.863
+
+
+def test_06_xavier_tanh_chain_shrinks_slowly_not_geometrically_fast():
+    """06 c033: with Xavier init the tanh chain's forward std falls from 1.01 to 0.09 over 40
+    layers ('a factor of about 0.94 per layer') and the backward ratio is 0.18, against
+    std 0.05's factor 0.05 * sqrt(32) = 0.28 per layer."""
+    ns = run_cells(LESSON06, ["c002", "c003", "c029", "c029b", "c029c", "c031"])
+    ratio, std_out = ns["summary"]["tanh, Xavier init"]
+    std_in = float(np.std(ns["X_deep"]))
+    assert (round(std_in, 2), round(std_out, 2), round(ratio, 2)) == (1.01, 0.09, 0.18)
+    assert round((std_out / std_in) ** (1 / 40), 2) == 0.94 and round(0.05 * 32 ** 0.5, 2) == 0.28
+
+
+def test_06_each_factor_100_closer_to_the_saddle_costs_about_25_steps():
+    """06 c010: 'Each factor of 100 closer to the axis costs the same number of extra steps
+    (about 25 here)': ln(100) / ln(1.2) = 25.3, and the measured escapes from y0 = 1e-4,
+    1e-6 and 1e-8 are 25 or 26 steps apart."""
+    sad = gdlab.objectives.saddle()
+    escape = [int(np.argmax(np.abs(minimize(sad, [-1.5, y0], SGD(lr=0.1), steps=300).path[:, 1]) > 1))
+              for y0 in [1e-4, 1e-6, 1e-8]]
+    assert round(np.log(100) / np.log(1.2)) == 25
+    assert set(np.diff(escape)) <= {25, 26}
+
+
+def test_06_standardizing_leaves_a_kappa_of_1_1():
+    """06 c020: standardizing 'cannot remove correlation between features; that is what the
+    small leftover kappa of 1.1 is' (the same data as the lesson's scaling experiment)."""
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 2))
+    for s in [1, 5, 30]:
+        X = gdlab.data.standardize(Z * np.array([1.0, s]))[0]
+        eig = np.linalg.eigvalsh(2 / 200 * X.T @ X)
+        assert round(eig[-1] / eig[0], 1) == 1.1
+        assert abs(np.corrcoef(X.T)[0, 1]) > 0.04      # the leftover is the sample correlation

@@ -114,8 +114,7 @@ def test_the_range_test_pick_is_close_to_the_best_grid_rate():
 def test_every_decaying_schedule_ends_100_times_below_the_constant_rate():
     """Section 6: SGD with batch size 1, 20 epochs, base rate 0.05: in each of five seeds
     every decaying schedule ends at least 100 times below the constant rate, and the ratios
-    of the means lie between a hundred and a hundred thousand ('hundreds to tens of
-    thousands')."""
+    of the means are 340 to 27000."""
     X, y, _ = gdlab.data.make_linear(n=200, d=5, noise=1.0, seed=1)
     model = gdlab.models.LinearRegression()
     best = model.loss(np.linalg.lstsq(X, y, rcond=None)[0], X, y)
@@ -136,7 +135,9 @@ def test_every_decaying_schedule_ends_100_times_below_the_constant_rate():
     for name, v in excess.items():
         if name != "constant":
             assert np.all(excess["constant"] > 100 * v), name
-            assert 100 < excess["constant"].mean() / v.mean() < 1e5, name
+    # 'ends 340 to 27000 times lower on average over the five seeds' (two digits, as printed)
+    ratios = [excess["constant"].mean() / v.mean() for k, v in excess.items() if k != "constant"]
+    assert (float(f"{min(ratios):.2g}"), float(f"{max(ratios):.2g}")) == (340, 27000)
 
 
 def test_a_rate_above_2_over_L_grows_the_loss_by_1_21_per_step():
@@ -219,7 +220,7 @@ def _best(runs, name, grid):
 def test_a_grid_that_does_not_bracket_1_over_t_gives_the_opposite_verdict(grid_runs):
     """Section 6b: on [0.0003, 0.001, 0.003] 1/t's best is the top edge (warned) and the
     constant rate (best 0.001, inside) ends lower in every seed, by a factor above 100; on
-    the grid widened to 0.1 both bests are inside and 1/t ends 10 to 25 times lower than the
+    the grid widened to 0.1 both bests are inside and 1/t ends 13 to 21 times lower than the
     constant rate in every seed."""
     narrow, wide = [0.0003, 0.001, 0.003], [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
     const_n, warned_c = _best(grid_runs, "constant", narrow)
@@ -232,4 +233,5 @@ def test_a_grid_that_does_not_bracket_1_over_t_gives_the_opposite_verdict(grid_r
     inv_w, warned = _best(grid_runs, "1/t", wide)
     assert const_w.value == 0.001 and inv_w.on_edge is None and not warned
     ratio = grid_runs["constant", 0.001] / grid_runs["1/t", inv_w.value]
-    assert np.all((ratio > 10) & (ratio < 25))
+    assert np.all(ratio > 10)                            # 'more than ten times lower'
+    assert (round(ratio.min()), round(ratio.max())) == (13, 21)   # 'a factor of 13 to 21'

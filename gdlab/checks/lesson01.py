@@ -274,7 +274,7 @@ exercise(
                 "You pick the grid rate just below 2/f'' from the formula. The exercise asks "
                 "for the EXPERIMENT: run `steps` updates with every rate and keep the largest "
                 "whose final loss is below the starting loss. The formula holds for "
-                "parabolas only; on other curves the experiment finds a different rate."),
+                "parabolas only; on other curves the experiment can find a different rate."),
         Mistake("one update", _one_update,
                 "You judge each rate after one update only. Run `steps` updates from x0 for "
                 "every rate, then compare the final loss with the loss at x0."),
