@@ -20,7 +20,7 @@ from pathlib import Path
 from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
-from gdlab.grading.integrity import fingerprint, similarity_flags
+from gdlab.grading.integrity import COPY_PREFIXES, fingerprint, similarity_flags
 from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
@@ -153,14 +153,14 @@ def published_fingerprints(lessons_dir):
 
 
 def mark_copies(grades, published):
-    """Refresh every row's "same code as" flags across all grades in the folder (this run
+    """Refresh every row's "similar to" flags across all grades in the folder (this run
     and earlier ones), keeping the flags about what the code reaches for."""
     rows = {name: {gid: ex.fingerprint for gid, ex in g.exercises.items()}
             for name, g in grades.items()}
     found = similarity_flags(rows, published)
     for name, g in grades.items():
         for gid, ex in g.exercises.items():
-            ex.flags = [f for f in ex.flags if not f.startswith("same code as")] + \
+            ex.flags = [f for f in ex.flags if not f.startswith(COPY_PREFIXES)] + \
                 found.get((name, gid), [])
 
 
