@@ -88,10 +88,12 @@ def expand_submissions(args):
     out = []
     for arg in args:
         p = Path(arg)
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
+            # Symbolic links are kept (not followed): read_submission refuses each one.
             out.extend(sorted(q for q in p.rglob("*.ipynb")
-                              if ".ipynb_checkpoints" not in q.parts and q.is_file()))
-        elif p.exists():
+                              if ".ipynb_checkpoints" not in q.parts and
+                              (q.is_symlink() or q.is_file())))
+        elif p.is_symlink() or p.exists():
             if p.suffix != ".ipynb":
                 raise ValueError(f"Not a notebook: {arg} (give .ipynb files or folders "
                                  "holding them)")
@@ -99,8 +101,8 @@ def expand_submissions(args):
         else:
             raise FileNotFoundError(f"No such submission: {arg}")
     seen, unique = set(), []
-    for p in out:  # the same file named twice is graded once
-        key = p.resolve()
+    for p in out:  # the same file named twice is graded once (a link is not that file)
+        key = p.parent.resolve() / p.name
         if key not in seen:
             seen.add(key)
             unique.append(p)

@@ -20,13 +20,14 @@ from collections import Counter
 
 from gdlab.grading.gradebook import class_table, lesson_key, student_of
 from gdlab.grading.grader import (EX_GRADER_ERROR, EX_KERNEL_DIED, FAILED, GRADED,
-                                  NOT_ATTEMPTED, NOT_VERIFIED, PASSED, TIMED_OUT)
+                                  NOT_ATTEMPTED, NOT_VERIFIED, PASSED, SYNTAX_ERROR,
+                                  TAMPERED, TIMED_OUT)
 from gdlab.grading.report import atomic_write
 
 __all__ = ["class_report_html", "write_class_report"]
 
 # Exercise statuses that mean the learner's code did not finish (not a wrong answer).
-PROBLEMS = (TIMED_OUT, EX_KERNEL_DIED, NOT_VERIFIED, EX_GRADER_ERROR)
+PROBLEMS = (TIMED_OUT, SYNTAX_ERROR, EX_KERNEL_DIED, NOT_VERIFIED, TAMPERED, EX_GRADER_ERROR)
 TOP_MISTAKES = 5
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -156,18 +157,27 @@ def _lesson_section(lesson, subs, titles):
                      _td(status[NOT_ATTEMPTED], status[NOT_ATTEMPTED]),
                      _td(sum(status[p] for p in PROBLEMS), sum(status[p] for p in PROBLEMS))])
         counts = Counter(m for x in exs for m in x.get("mistakes", ()))
-        for name, count in counts.most_common(TOP_MISTAKES):
+        # Failures the judge has no name for still say what was wrong (its finding code:
+        # "type" for a Python list where an array is expected, "shape", "values" ...).
+        unnamed = Counter(_unnamed(x) for x in exs if x["status"] == FAILED and
+                          not x.get("mistakes"))
+        for name, count in (counts.most_common(TOP_MISTAKES) +
+                            unnamed.most_common(TOP_MISTAKES)):
             # the example: a message that explains this mistake (its first finding)
             sub = next((s for s in graded if s["exercises"][gid].get("finding") ==
                         f"mistake:{name}"), None) or \
-                next(s for s in graded if name in s["exercises"][gid].get("mistakes", ()))
+                next((s for s in graded if name in s["exercises"][gid].get("mistakes", ())),
+                     None) or \
+                next(s for s in graded if s["exercises"][gid]["status"] == FAILED and
+                     not s["exercises"][gid].get("mistakes") and
+                     _unnamed(s["exercises"][gid]) == name)
             example = anonymise(sub["exercises"][gid]["message"], sub)
             mistake_rows.append([_td(gid), _td(name), _td(count, count),
                                  f'<td class="msg">{e(example)}</td>'])
     parts.append(_table(f"exercises-{lesson}",
                         ["Exercise", "Title", "Max", "Submissions", "Mean points", "Passed",
                          "Failed", "Not attempted", "Timed out or crashed"], rows))
-    parts.append("<h3>Most frequent named mistakes</h3>")
+    parts.append("<h3>Most frequent mistakes</h3>")
     if mistake_rows:
         parts.append(_table(f"mistakes-{lesson}", ["Exercise", "Mistake", "Submissions",
                                                    "Example message"], mistake_rows))
@@ -175,6 +185,11 @@ def _lesson_section(lesson, subs, titles):
         parts.append("<p>none recognised</p>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _unnamed(exercise):
+    """The mistakes-table label of a failure the judge has no named mistake for."""
+    return f"unnamed: {exercise.get('finding') or 'wrong result'}"
 
 
 def _first_line(text):
