@@ -210,3 +210,38 @@ def test_trivial_edits_are_flagged_and_independent_answers_mostly_not():
                      f"false-positive {false_positive:.2f} over {len(pairs)} pairs\n")
     assert len(scores) == 15 and true_positive == 1.0
     assert len(pairs) >= 60 and false_positive <= 0.15
+
+
+def test_a_notebook_filed_under_another_lessons_assignment_is_named_and_counted_once():
+    # issue 20: a lesson 01 notebook under ps02/ was counted twice (14 submissions for 13
+    # students) and her missing lesson 02 hidden, with only a stderr warning
+    from gdlab.grading.batch import mark_misfiled
+    from gdlab.grading.gradebook import gradebook_csv
+    from gdlab.grading.grader import ExerciseGrade, SubmissionGrade
+    from gdlab.grading.report import write_grades
+
+    def grade(student, folder, lesson, points):
+        path = f"/c/submitted/{student}/{folder}/x.ipynb"
+        g = SubmissionGrade(path, path, "", "graded", lesson=lesson,
+                            lesson_file=f"{lesson}_x.ipynb")
+        g.exercises[f"{lesson}-a"] = ExerciseGrade(points, 2, "passed", "ok")
+        return g
+    grades = {g.name: g for g in (
+        grade("ann", "ps01", "01", 2), grade("ann", "ps02", "02", 1),
+        grade("bob", "ps01", "01", 1), grade("bob", "ps02", "01", 2))}
+    notes = mark_misfiled(grades, {"01": None, "02": None})
+    wrong = grades["/c/submitted/bob/ps02/x.ipynb"]
+    assert wrong.status == "filed under the wrong assignment"
+    assert [n.split(":")[0] for n in notes] == ["/c/submitted/bob/ps02/x.ipynb"]
+    assert "assignment ps02 (lesson 02), but its answers are lesson 01's" in notes[0]
+    assert mark_misfiled(grades, {"01": None, "02": None}) == notes   # a re-run: same
+    assert wrong.message.count("Filed under") == 1
+    import tempfile
+    with tempfile.TemporaryDirectory() as out:
+        data = write_grades(out, grades)
+    text, _ = gradebook_csv(data)
+    assert text.splitlines()[1:] == ["ann,2,1,3", "bob,2,,2"]   # lesson 02 stays empty
+    page = class_report_html(data)
+    assert "2 submissions; mean score 2 of 2" in page        # lesson 01: once per student
+    problems = page[page.index('id="problems-section"'):page.index('id="integrity"')]
+    assert "filed under the wrong assignment" in problems

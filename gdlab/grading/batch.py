@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import tempfile
@@ -21,7 +22,8 @@ from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
 from gdlab.grading.integrity import COPY_PREFIXES, fingerprint, similarity_flags
-from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
+from gdlab.grading.grader import (GRADED, GRADER_ERROR, KERNEL_START_FAILED, MISFILED, Grader,
+                                  GradeOptions)
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
 
@@ -164,6 +166,55 @@ def mark_copies(grades, published):
         for gid, ex in g.exercises.items():
             ex.flags = [f for f in ex.flags if not f.startswith(COPY_PREFIXES)] + \
                 found.get((name, gid), [])
+
+
+_ASSIGNMENT = re.compile(r"(?:^|/)submitted/[^/]+/(?P<assignment>[^/]+)/[^/]+\.ipynb$")
+
+
+def _assignment(grade):
+    match = _ASSIGNMENT.search(os.path.abspath(grade.path).replace(os.sep, "/"))
+    return match.group("assignment") if match else None
+
+
+def assignment_lessons(grades, lessons):
+    """nbgrader assignment folder -> the lesson it is for: the one known lesson number in
+    its name ("ps02", "lesson-2"), else the lesson of more than half of its notebooks."""
+    found, seen = {}, {}
+    for g in grades.values():
+        folder = _assignment(g)
+        if folder is not None and g.lesson:
+            seen.setdefault(folder, []).append(g.lesson)
+    for folder, got in seen.items():
+        named = {n.zfill(2) for n in re.findall(r"\d+", folder)} & set(lessons)
+        if len(named) == 1:
+            found[folder] = named.pop()
+            continue
+        top = max(set(got), key=got.count)
+        if got.count(top) * 2 > len(got):
+            found[folder] = top
+    return found
+
+
+def mark_misfiled(grades, lessons):
+    """Rows whose answers belong to another lesson than the nbgrader assignment folder they
+    were filed under get status "filed under the wrong assignment" (graded, and counted,
+    as the lesson of their answers); returns a note per such row."""
+    wanted, notes = assignment_lessons(grades, lessons), []
+    for g in grades.values():
+        folder = _assignment(g)
+        expected = wanted.get(folder)
+        if g.status == MISFILED:
+            g.status = GRADED
+        if g.status != GRADED or not expected or not g.lesson or g.lesson == expected:
+            continue
+        g.status = MISFILED
+        note = (f"Filed under assignment {folder} (lesson {expected}), but its answers are "
+                f"lesson {g.lesson}'s: graded and counted as lesson {g.lesson}; lesson "
+                f"{expected} has no submission in this file.")
+        if note not in g.message:
+            g.message = (note + "\n" + g.message).strip()
+        notes.append(f"{g.name}: {note}")
+    return notes
 
 
 SEED_FILE = "hidden-cases.seed"
@@ -312,7 +363,8 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         # every finished grade is already in grades.json.
         raise Interrupted(len(result.graded), len(todo) - len(result.graded))
     mark_copies(grades, published_fingerprints(lessons_dir))
+    misfiled = mark_misfiled(grades, lessons)
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)
-    result.notes = write_gradebook(data, out_dir / "gradebook.csv")
+    result.notes = misfiled + write_gradebook(data, out_dir / "gradebook.csv")
     return result

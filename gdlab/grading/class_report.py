@@ -265,9 +265,13 @@ def class_report_html(data, *, titles=None, title="Class report"):
     """The report page for grades.json ``data``; ``titles``: exercise id -> title."""
     titles = titles or {}
     subs = data.get("submissions", [])
+    best = class_table(data).best
     by_lesson = {}
     for s in subs:
-        if s.get("lesson"):
+        # a student's lesson counts once (the submission the gradebook counts), also when
+        # one was filed under another lesson's assignment
+        if s.get("lesson") and (not s.get("student") or
+                                best.get((s["student"], s["lesson"])) is s):
             by_lesson.setdefault(s["lesson"], []).append(s)
     lessons = sorted(by_lesson, key=lesson_key)
     students = {_student(s) for s in subs} - {None}

@@ -37,7 +37,8 @@ from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, read_outcomes
 
 __all__ = ["GradeOptions", "ExerciseGrade", "SubmissionGrade", "Grader",
-           "GRADED", "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
+           "GRADED", "MISFILED",
+           "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
            "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMED_OUT", "EX_KERNEL_DIED",
            "NOT_VERIFIED", "TAMPERED", "NOT_RUN", "EX_GRADER_ERROR", "SYNTAX_ERROR"]
 
@@ -47,6 +48,7 @@ NOTEBOOK_TIMEOUT = "notebook timeout"
 KERNEL_DIED = "kernel died"
 KERNEL_START_FAILED = "kernel failed to start"
 GRADER_ERROR = "grader error"
+MISFILED = "filed under the wrong assignment"   # set by batch.mark_misfiled
 
 # Exercise statuses: the first three come from gdlab.checks.evaluate.
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
