@@ -113,10 +113,10 @@ def test_integrity_flags_point_a_human_at_the_attacks(graded):
     assert any("opens files" in f for f in flags("classmate_from_cmdline"))
     assert any("stack frames" in f for f in flags("nonce_and_padding"))
     for i in range(len(names)):
-        # the honest notebooks are one file copied: only "same code as" flags, and those
+        # the honest notebooks are one file copied: only "similar to" flags, and those
         # name the other copies
         honest = graded.grades[f"{i:02d}b_honest"]
         for ex in honest.exercises.values():
-            assert all(f.startswith("same code as") for f in ex.flags), ex.flags
-    norm = graded.grades["00b_honest"].exercises["98-norm"].flags
-    assert any("01b_honest.ipynb" in f for f in norm), norm
+            assert all(f.startswith("similar to") for f in ex.flags), ex.flags
+    double = graded.grades["00b_honest"].exercises["98-double"].flags
+    assert any("01b_honest.ipynb (1.00)" in f for f in double), double

@@ -35,7 +35,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["encode", "decode", "to_jsonable", "from_jsonable", "Opaque"]
+__all__ = ["encode", "decode", "to_jsonable", "from_jsonable", "decoded_size", "Opaque",
+           "RESULT_BUDGET", "PROBE_BUDGET"]
 
 # Containers nested deeper than this are reported as opaque instead of recursing further.
 MAX_DEPTH = 64
@@ -46,6 +47,12 @@ MAX_DEPTH = 64
 MAX_DECODED_BYTES = 64 * 2**20
 MAX_ITEM_BYTES = 2**16
 _DECODABLE_KINDS = "biufcSUO"
+
+# What the grader may hold after decoding one result, and all results of one probe (see
+# decoded_size): a few KB of JSON can stand for gigabytes (40 references to one 64 MB
+# string array are 40 arrays once decoded). The kernel side sends nothing larger.
+RESULT_BUDGET = 80 * 2**20
+PROBE_BUDGET = 160 * 2**20
 
 
 class Opaque:
@@ -189,6 +196,35 @@ def _checked_layout(data):
         raise ValueError(f"Refusing to decode an array of {size * dtype.itemsize} bytes "
                          f"(limit {MAX_DECODED_BYTES})")
     return dtype, tuple(shape), values
+
+
+def decoded_size(data, limit=None):
+    """Bytes that ``from_jsonable(data)`` would hold, counted before anything is built:
+    arrays count itemsize x length, every occurrence of a value counts (a reference
+    repeated in the learner's value is repeated in the JSON). Counting stops once past
+    ``limit``. Raises ValueError for an array that could not be decoded at all."""
+    import sys
+    total, stack = 0, [data]
+    while stack:
+        d = stack.pop()
+        if isinstance(d, list):
+            total += 56 + 8 * len(d)
+            stack.extend(d)
+        elif isinstance(d, dict) and "__ndarray__" in d:
+            dtype, shape, values = _checked_layout(d)
+            total += 112 + math.prod(shape) * dtype.itemsize
+            if dtype.kind == "O":
+                stack.extend(values)
+        elif isinstance(d, dict):
+            total += 64
+            for key in ("__tuple__", "__dict__", "__complex__"):
+                if isinstance(d.get(key), list):
+                    stack.append(d[key])
+        elif d is not None and not isinstance(d, bool):
+            total += sys.getsizeof(d)
+        if limit is not None and total > limit:
+            break
+    return total
 
 
 def _decode_array(data):

@@ -38,7 +38,8 @@ class Outcome:
 
     status: "returned" (``value`` holds the result), "raised" (``error_type`` and
     ``error_message``), "not_implemented" (it raised NotImplementedError) or
-    "not_callable" (the target is not a function; ``error_type`` names its type).
+    "not_callable" (the target is not a function; ``error_type`` names its type) or
+    "interrupted" (it raised KeyboardInterrupt; the grader scores that as tampered).
     mutated: names of the arguments the call changed in place.
     error_line: for "raised", ``(line number, line text)`` in the learner's cell where the
     exception happened (see ``gdlab.checks.traceback_line``), or None when unknown.
@@ -67,7 +68,7 @@ class Outcome:
     @classmethod
     def from_jsonable(cls, data):
         if not isinstance(data, dict) or data.get("status") not in (
-                "returned", "raised", "not_implemented", "not_callable"):
+                "returned", "raised", "not_implemented", "not_callable", "interrupted"):
             raise ValueError(f"Not an encoded Outcome: {data!r}")
         return cls(status=data["status"], value=from_jsonable(data.get("value")),
                    error_type=str(data.get("error_type", "")),
@@ -142,6 +143,8 @@ def _run_one(func, case, watch):
     args, kwargs = case.resolved()
     out = runner.call(func, args, kwargs, watch)
     out["entered"] = tuple(out["entered"])
+    if out["status"] == "interrupted":  # the stop button during check(): stop the check
+        raise KeyboardInterrupt
     return Outcome(**out)
 
 

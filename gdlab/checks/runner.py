@@ -27,7 +27,8 @@ import warnings
 import numpy as np
 
 if "to_jsonable" not in globals():  # imported as a module (not pasted into a probe cell)
-    from gdlab.checks.encode import from_jsonable, to_jsonable
+    from gdlab.checks.encode import (PROBE_BUDGET, RESULT_BUDGET, decoded_size,
+                                     from_jsonable, to_jsonable)
     from gdlab.checks.traceback_line import error_line
 
 __all__ = ["call", "resolve_ref", "decode_arg", "encode_value", "main", "watched"]
@@ -174,8 +175,12 @@ def call(func, args, kwargs, watch=()):
     except NotImplementedError:
         out["status"] = "not_implemented"
         return out
-    except (Exception, SystemExit) as err:
-        out.update(status="raised", error_type=type(err).__name__,
+    except BaseException as err:
+        # BaseException too: a KeyboardInterrupt raised by the learner's function must not
+        # end the probe before it prints its own block (a block forged by the function
+        # would be the only one). main() stops calling after an interrupt.
+        status = "interrupted" if isinstance(err, KeyboardInterrupt) else "raised"
+        out.update(status=status, error_type=type(err).__name__,
                    error_message=error_text(err), error_line=error_line(err))
         return out
     out["value"] = value
@@ -188,21 +193,23 @@ def call(func, args, kwargs, watch=()):
     return out
 
 
-def encode_value(value):
-    """The result as JSON-able data, replaced by an opaque marker when far too large."""
+def encode_value(value, budget=RESULT_BUDGET):
+    """The result as JSON-able data, replaced by an opaque marker when far too large (as
+    JSON text, or once decoded: ``budget`` bytes, see ``encode.decoded_size``)."""
     if isinstance(value, np.ndarray) and value.size > MAX_ARRAY_SIZE:
         return {"__opaque__": f"numpy array of {value.size} numbers",
                 "reason": "too large to send to the grader"}
     data = to_jsonable(value)
-    if len(json.dumps(data, allow_nan=False)) > MAX_VALUE_CHARS:
+    if len(json.dumps(data, allow_nan=False)) > MAX_VALUE_CHARS or \
+            decoded_size(data, budget) > budget:
         return {"__opaque__": f"{type(value).__name__} too large to send to the grader",
                 "reason": "too large to send to the grader"}
     return data
 
 
-def _wire(result):
+def _wire(result, budget=RESULT_BUDGET):
     """A :func:`call` result in the probe's JSON format (``judge.Outcome.from_jsonable``)."""
-    data = {"status": result["status"], "value": encode_value(result["value"]),
+    data = {"status": result["status"], "value": encode_value(result["value"], budget),
             "error_type": result["error_type"], "error_message": result["error_message"],
             "mutated": list(result["mutated"])}
     if result["error_line"] is not None:
@@ -231,11 +238,15 @@ def main(spec_json, namespace, nonce):
                      "error_type": type(target).__name__, "error_message": "",
                      "mutated": []} for _ in spec["cases"]]
     else:
-        outcomes = []
+        outcomes, left = [], PROBE_BUDGET
         for case in spec["cases"]:
             args = [decode_arg(a) for a in case["args"]]
             kwargs = {k: decode_arg(v) for k, v in case["kwargs"]}
-            outcomes.append(_wire(call(target, args, kwargs, spec.get("watch", ()))))
+            outcomes.append(_wire(call(target, args, kwargs, spec.get("watch", ())),
+                                  min(RESULT_BUDGET, left)))
+            left -= decoded_size(outcomes[-1]["value"], left)
+            if outcomes[-1]["status"] == "interrupted":
+                break  # the grader scores an interrupted check as tampered
     payload = json.dumps({"outcomes": outcomes}, allow_nan=False, separators=(",", ":"))
     out.write(f"@@gdlab-probe-begin:{nonce}@@{payload}@@gdlab-probe-end:{nonce}@@\n")
     out.flush()

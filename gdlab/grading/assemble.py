@@ -8,6 +8,7 @@ a solution cell that is missing leaves its exercise not attempted.
 """
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 __all__ = ["Lesson", "Step", "Submission", "load_lessons", "read_submission",
            "identify_lesson", "lesson_note", "foreign_answers", "assemble", "InvalidSubmission", "MAX_SUBMISSION_BYTES",
            "INVALID_EMPTY", "INVALID_JSON", "INVALID_NOTEBOOK", "INVALID_NBFORMAT",
-           "INVALID_UNREADABLE", "INVALID_TOO_LARGE", "UNKNOWN_LESSON", "OTHER_RELEASE"]
+           "INVALID_UNREADABLE", "INVALID_TOO_LARGE", "INVALID_SYMLINK", "UNKNOWN_LESSON", "OTHER_RELEASE"]
 
 # Row statuses for files that cannot be graded at all.
 INVALID_EMPTY = "invalid: empty file"
@@ -24,6 +25,7 @@ INVALID_NOTEBOOK = "invalid: not a notebook"
 INVALID_NBFORMAT = "invalid: unsupported nbformat"
 INVALID_UNREADABLE = "invalid: unreadable file"
 INVALID_TOO_LARGE = "invalid: file too large"
+INVALID_SYMLINK = "invalid: symbolic link"
 UNKNOWN_LESSON = "unknown lesson"
 OTHER_RELEASE = "answers not in lesson"
 
@@ -143,7 +145,9 @@ def load_lessons(lessons_dir):
                                 "--lessons DIR (the folder of released lesson notebooks)")
     found = {}
     for path in sorted(lessons_dir.glob("*.ipynb")):
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(MAX_SUBMISSION_BYTES + 1)
         try:
             nb = json.loads(raw.decode("utf-8"))
             cells = [c for c in nb["cells"] if isinstance(c, dict)]
@@ -180,13 +184,19 @@ def load_lessons(lessons_dir):
 def read_submission(path, name):
     """Parse a submission file. Raises :class:`InvalidSubmission` with a row status."""
     path = Path(path)
+    if path.is_symlink():
+        # Never followed: a link can point at the published solutions or a classmate's file.
+        raise InvalidSubmission(INVALID_SYMLINK, "Not graded: the file is a symbolic link, "
+                                "not a notebook; hand in the notebook file itself.")
     try:
         size = path.stat().st_size
         if size > MAX_SUBMISSION_BYTES:
             raise InvalidSubmission(INVALID_TOO_LARGE,
                                     f"The file is {size / 2**20:.0f} MB; a notebook larger "
                                     f"than {MAX_SUBMISSION_BYTES // 2**20} MB is not graded.")
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(MAX_SUBMISSION_BYTES + 1)
     except InvalidSubmission:
         raise
     except OSError as err:

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import tempfile
@@ -21,8 +22,9 @@ from gdlab.grading.assemble import load_lessons
 from gdlab.grading.class_report import write_class_report
 from gdlab.grading.gradebook import compile_student_pattern, write_gradebook
 from gdlab.grading.platforms import read_roster, write_platform_gradebooks
-from gdlab.grading.integrity import fingerprint, similarity_flags
-from gdlab.grading.grader import GRADER_ERROR, KERNEL_START_FAILED, Grader, GradeOptions
+from gdlab.grading.integrity import COPY_PREFIXES, fingerprint, similarity_flags
+from gdlab.grading.grader import (GRADED, GRADER_ERROR, KERNEL_START_FAILED, MISFILED, Grader,
+                                  GradeOptions)
 from gdlab.grading.progress import ProgressBar
 from gdlab.grading.report import atomic_write, load_grades, write_feedback, write_grades
 
@@ -89,10 +91,12 @@ def expand_submissions(args):
     out = []
     for arg in args:
         p = Path(arg)
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
+            # Symbolic links are kept (not followed): read_submission refuses each one.
             out.extend(sorted(q for q in p.rglob("*.ipynb")
-                              if ".ipynb_checkpoints" not in q.parts and q.is_file()))
-        elif p.exists():
+                              if ".ipynb_checkpoints" not in q.parts and
+                              (q.is_symlink() or q.is_file())))
+        elif p.is_symlink() or p.exists():
             if p.suffix != ".ipynb":
                 raise ValueError(f"Not a notebook: {arg} (give .ipynb files or folders "
                                  "holding them)")
@@ -100,8 +104,8 @@ def expand_submissions(args):
         else:
             raise FileNotFoundError(f"No such submission: {arg}")
     seen, unique = set(), []
-    for p in out:  # the same file named twice is graded once
-        key = p.resolve()
+    for p in out:  # the same file named twice is graded once (a link is not that file)
+        key = p.parent.resolve() / p.name
         if key not in seen:
             seen.add(key)
             unique.append(p)
@@ -154,15 +158,64 @@ def published_fingerprints(lessons_dir):
 
 
 def mark_copies(grades, published):
-    """Refresh every row's "same code as" flags across all grades in the folder (this run
+    """Refresh every row's "similar to" flags across all grades in the folder (this run
     and earlier ones), keeping the flags about what the code reaches for."""
     rows = {name: {gid: ex.fingerprint for gid, ex in g.exercises.items()}
             for name, g in grades.items()}
     found = similarity_flags(rows, published)
     for name, g in grades.items():
         for gid, ex in g.exercises.items():
-            ex.flags = [f for f in ex.flags if not f.startswith("same code as")] + \
+            ex.flags = [f for f in ex.flags if not f.startswith(COPY_PREFIXES)] + \
                 found.get((name, gid), [])
+
+
+_ASSIGNMENT = re.compile(r"(?:^|/)submitted/[^/]+/(?P<assignment>[^/]+)/[^/]+\.ipynb$")
+
+
+def _assignment(grade):
+    match = _ASSIGNMENT.search(os.path.abspath(grade.path).replace(os.sep, "/"))
+    return match.group("assignment") if match else None
+
+
+def assignment_lessons(grades, lessons):
+    """nbgrader assignment folder -> the lesson it is for: the one known lesson number in
+    its name ("ps02", "lesson-2"), else the lesson of more than half of its notebooks."""
+    found, seen = {}, {}
+    for g in grades.values():
+        folder = _assignment(g)
+        if folder is not None and g.lesson:
+            seen.setdefault(folder, []).append(g.lesson)
+    for folder, got in seen.items():
+        named = {n.zfill(2) for n in re.findall(r"\d+", folder)} & set(lessons)
+        if len(named) == 1:
+            found[folder] = named.pop()
+            continue
+        top = max(set(got), key=got.count)
+        if got.count(top) * 2 > len(got):
+            found[folder] = top
+    return found
+
+
+def mark_misfiled(grades, lessons):
+    """Rows whose answers belong to another lesson than the nbgrader assignment folder they
+    were filed under get status "filed under the wrong assignment" (graded, and counted,
+    as the lesson of their answers); returns a note per such row."""
+    wanted, notes = assignment_lessons(grades, lessons), []
+    for g in grades.values():
+        folder = _assignment(g)
+        expected = wanted.get(folder)
+        if g.status == MISFILED:
+            g.status = GRADED
+        if g.status != GRADED or not expected or not g.lesson or g.lesson == expected:
+            continue
+        g.status = MISFILED
+        note = (f"Filed under assignment {folder} (lesson {expected}), but its answers are "
+                f"lesson {g.lesson}'s: graded and counted as lesson {g.lesson}; lesson "
+                f"{expected} has no submission in this file.")
+        if note not in g.message:
+            g.message = (note + "\n" + g.message).strip()
+        notes.append(f"{g.name}: {note}")
+    return notes
 
 
 SEED_FILE = "hidden-cases.seed"
@@ -315,9 +368,10 @@ def grade_submissions(submissions, out_dir, *, lessons_dir=None, options=None,
         # every finished grade is already in grades.json.
         raise Interrupted(len(result.graded), len(todo) - len(result.graded))
     mark_copies(grades, published_fingerprints(lessons_dir))
+    misfiled = mark_misfiled(grades, lessons)
     data = write_grades(out_dir, grades, pattern)
     write_class_report(data, out_dir / "report.html", titles=titles)
-    result.notes = write_gradebook(data, out_dir / "gradebook.csv")
+    result.notes = misfiled + write_gradebook(data, out_dir / "gradebook.csv")
     result.notes += [n for n in write_platform_gradebooks(data, out_dir, roster, missing)
                      if n not in result.notes]
     return result

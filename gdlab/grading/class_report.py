@@ -20,13 +20,14 @@ from collections import Counter
 
 from gdlab.grading.gradebook import class_table, lesson_key, lesson_max_points, student_of
 from gdlab.grading.grader import (EX_GRADER_ERROR, EX_KERNEL_DIED, FAILED, GRADED,
-                                  NOT_ATTEMPTED, NOT_VERIFIED, PASSED, TIMED_OUT)
+                                  NOT_ATTEMPTED, NOT_VERIFIED, PASSED, SYNTAX_ERROR,
+                                  TAMPERED, TIMED_OUT)
 from gdlab.grading.report import atomic_write
 
 __all__ = ["class_report_html", "write_class_report"]
 
 # Exercise statuses that mean the learner's code did not finish (not a wrong answer).
-PROBLEMS = (TIMED_OUT, EX_KERNEL_DIED, NOT_VERIFIED, EX_GRADER_ERROR)
+PROBLEMS = (TIMED_OUT, SYNTAX_ERROR, EX_KERNEL_DIED, NOT_VERIFIED, TAMPERED, EX_GRADER_ERROR)
 TOP_MISTAKES = 5
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -196,18 +197,27 @@ def _lesson_section(lesson, subs, titles):
                      _td(status[NOT_ATTEMPTED], status[NOT_ATTEMPTED]),
                      _td(sum(status[p] for p in PROBLEMS), sum(status[p] for p in PROBLEMS))])
         counts = Counter(m for x in exs for m in x.get("mistakes", ()))
-        for name, count in counts.most_common(TOP_MISTAKES):
+        # Failures the judge has no name for still say what was wrong (its finding code:
+        # "type" for a Python list where an array is expected, "shape", "values" ...).
+        unnamed = Counter(_unnamed(x) for x in exs if x["status"] == FAILED and
+                          not x.get("mistakes"))
+        for name, count in (counts.most_common(TOP_MISTAKES) +
+                            unnamed.most_common(TOP_MISTAKES)):
             # the example: a message that explains this mistake (its first finding)
             sub = next((s for s in graded if s["exercises"][gid].get("finding") ==
                         f"mistake:{name}"), None) or \
-                next(s for s in graded if name in s["exercises"][gid].get("mistakes", ()))
+                next((s for s in graded if name in s["exercises"][gid].get("mistakes", ())),
+                     None) or \
+                next(s for s in graded if s["exercises"][gid]["status"] == FAILED and
+                     not s["exercises"][gid].get("mistakes") and
+                     _unnamed(s["exercises"][gid]) == name)
             example = anonymise(sub["exercises"][gid]["message"], sub)
             mistake_rows.append([_td(gid), _td(name), _td(count, count),
                                  f'<td class="msg">{e(example)}</td>'])
     parts.append(_table(f"exercises-{lesson}",
                         ["Exercise", "Title", "Max", "Submissions", "Mean points", "Passed",
                          "Failed", "Not attempted", "Timed out or crashed"], rows))
-    parts.append("<h3>Most frequent named mistakes</h3>")
+    parts.append("<h3>Most frequent mistakes</h3>")
     if mistake_rows:
         parts.append(_table(f"mistakes-{lesson}", ["Exercise", "Mistake", "Submissions",
                                                    "Example message"], mistake_rows))
@@ -228,6 +238,11 @@ def _answers(subs):
     return ("<h3>Written answers, for marking by hand</h3>"
             + _table(f"answers-{e(subs[0].get('lesson', ''))}",
                      ["Student", "Submission", "Exercise", "Status", "Answer"], rows))
+
+
+def _unnamed(exercise):
+    """The mistakes-table label of a failure the judge has no named mistake for."""
+    return f"unnamed: {exercise.get('finding') or 'wrong result'}"
 
 
 def _first_line(text):
@@ -305,9 +320,13 @@ def class_report_html(data, *, titles=None, title="Class report"):
     """The report page for grades.json ``data``; ``titles``: exercise id -> title."""
     titles = titles or {}
     subs = data.get("submissions", [])
+    best = class_table(data).best
     by_lesson = {}
     for s in subs:
-        if s.get("lesson"):
+        # a student's lesson counts once (the submission the gradebook counts), also when
+        # one was filed under another lesson's assignment
+        if s.get("lesson") and (not s.get("student") or
+                                best.get((s["student"], s["lesson"])) is s):
             by_lesson.setdefault(s["lesson"], []).append(s)
     lessons = sorted(by_lesson, key=lesson_key)
     students = {_student(s) for s in subs} - {None}

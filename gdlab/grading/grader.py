@@ -23,6 +23,7 @@ dead kernel, missing or forged probe output) scores zero with a status saying wh
 import asyncio
 import hashlib
 import os
+import sys
 import time
 import traceback
 from dataclasses import asdict, dataclass, field, fields
@@ -33,15 +34,16 @@ from gdlab.grading.assemble import (OTHER_RELEASE, UNKNOWN_LESSON, InvalidSubmis
                                     foreign_answers, identify_lesson, lesson_note,
                                     read_submission, _grade_id, _source)
 from gdlab.grading.executor import DIED, ERROR, TIMEOUT, KernelSession, KernelStartError
-from gdlab.grading.integrity import code_flags, fingerprint
+from gdlab.grading.integrity import TOO_LARGE, analyse
 from gdlab.grading.isolation import _warn_once, resolve_kernel_users, validate_kernel_user
 from gdlab.grading.sandbox import NO_SANDBOX_WARNING, find_sandbox
 from gdlab.grading.probe import ProbeError, case_spec, make_probe, new_nonce, read_outcomes
 
 __all__ = ["GradeOptions", "ExerciseGrade", "SubmissionGrade", "Grader",
-           "GRADED", "NOTEBOOK_TIMEOUT", "MEMORY_LIMIT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
+           "GRADED", "MISFILED", "MEMORY_LIMIT",
+           "NOTEBOOK_TIMEOUT", "KERNEL_DIED", "KERNEL_START_FAILED", "GRADER_ERROR",
            "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMED_OUT", "EX_KERNEL_DIED",
-           "NOT_VERIFIED", "TAMPERED", "NOT_RUN", "EX_GRADER_ERROR"]
+           "NOT_VERIFIED", "TAMPERED", "NOT_RUN", "EX_GRADER_ERROR", "SYNTAX_ERROR"]
 
 # Submission (row) statuses besides the invalid-file ones of assemble.py.
 GRADED = "graded"
@@ -50,6 +52,7 @@ KERNEL_DIED = "kernel died"
 KERNEL_START_FAILED = "kernel failed to start"
 GRADER_ERROR = "grader error"
 MEMORY_LIMIT = "memory limit"
+MISFILED = "filed under the wrong assignment"   # set by batch.mark_misfiled
 
 # Exercise statuses: the first three come from gdlab.checks.evaluate.
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
@@ -61,6 +64,13 @@ NOT_RUN = "not run"
 #: a written answer (nbgrader: a markdown cell with grade + solution) that a person marks
 NEEDS_MANUAL = "needs manual grading"
 EX_GRADER_ERROR = "grader error"
+SYNTAX_ERROR = "syntax error"
+
+# Decoding and judging a result, and the integrity scan of a cell, run in a worker thread
+# (never in the event loop that times every kernel's cells) and are abandoned after this
+# long. The budgets (encode.RESULT_BUDGET, integrity.MAX_SCAN_CHARS) keep each of them to
+# well under a second; the limit is for what they did not foresee.
+ANALYSIS_SECONDS = 30.0
 
 # Stream text kept per ordinary cell (only error notes are shown from it) and per probe
 # (the probe's result block must fit: each result is capped at 2 MB by the probe itself).
@@ -246,10 +256,14 @@ class Grader:
             user = None if self.kernel_users is None else self.kernel_users[slot]
             grade = await self._grade(path, name, user)
         except Exception as err:
+            # The traceback is for the instructor (stderr), never for the feedback page:
+            # it names the grader's files and folders.
+            sys.stderr.write(f"gdlab grade: the grader failed on {name}:\n"
+                             + "".join(traceback.format_exception(err))[-4000:])
             grade = SubmissionGrade(name, str(path), _sha_or_empty(path), GRADER_ERROR,
-                                    f"The grader failed on this submission ({type(err).__name__}: "
-                                    f"{err}). Please report this to the course staff.")
-            grade.message += "\n" + "".join(traceback.format_exception(err))[-2000:]
+                                    f"The grader failed on this submission "
+                                    f"({type(err).__name__}). Please report this to the "
+                                    "course staff.")
         grade.seconds = time.monotonic() - started
         grade.sandbox = ("bubblewrap" if self.sandbox is not None
                          else "container" if self.options.container else "none")
@@ -286,14 +300,21 @@ class Grader:
                                 lesson_note(sub, lesson), lesson.lesson, lesson.name,
                                 lesson.sha256)
         steps = assemble(lesson, sub)
+        syntax = {}   # solution grade_id -> (line, message) when the cell does not parse
         for gid in lesson.check_ids:  # every exercise gets a row, even if never reached
             prep = self.prepared[gid]
             grade.exercises[gid] = ExerciseGrade(0.0, prep.max_points, NOT_RUN,
                                                  f"{gid}: not checked.")
             source = sub.solutions.get(f"{gid}-solution")
             if source is not None and source != lesson.stub(f"{gid}-solution"):
-                grade.exercises[gid].flags = code_flags(source)
-                grade.exercises[gid].fingerprint = fingerprint(source) or ""
+                try:
+                    flags, fp, error = await _off_loop(analyse, source)
+                except asyncio.TimeoutError:
+                    flags, fp, error = [f"{TOO_LARGE} (the scan took longer than "
+                                        f"{ANALYSIS_SECONDS:g} s)"], "", None
+                grade.exercises[gid].flags, grade.exercises[gid].fingerprint = flags, fp
+                if error is not None:
+                    syntax[f"{gid}-solution"] = error
         for gid, points in lesson.manual_points.items():
             text = sub.answers.get(gid, "")
             stub = next((_source(c) for c in lesson.cells if _grade_id(c) == gid), "")
@@ -303,10 +324,10 @@ class Grader:
                 f"{gid}: a written answer, marked by a person (not by this grader)." if done
                 else f"{gid}: not attempted: the answer cell still holds the stub.",
                 manual=True, answer=text if done else "")
-        await self._run(steps, sub, lesson, grade, user)
+        await self._run(steps, sub, lesson, grade, user, syntax)
         return grade
 
-    async def _run(self, steps, sub, lesson, grade, user):
+    async def _run(self, steps, sub, lesson, grade, user, syntax=None):
         opts = self.options
         session = KernelSession(memory_mb=opts.memory_mb, output_cap=CELL_OUTPUT_CAP,
                                 kernel_user=user, sandbox=self.sandbox,
@@ -323,6 +344,7 @@ class Grader:
             deadline = time.monotonic() + opts.notebook_timeout
             replayable = []           # steps that ran without killing or hanging the kernel
             notes = {}                # solution grade_id -> note about how its cell ran
+            cells = {"syntax": syntax or {}}  # solution grade_id -> its cell's CellRun
             restarts = 0
             for index, step in enumerate(steps):
                 remaining = deadline - time.monotonic()
@@ -336,11 +358,13 @@ class Grader:
                     return
                 limit = min(opts.cell_timeout, remaining)
                 if step.kind == "probe":
-                    run = await self._probe(session, step, sub, lesson, grade, notes, limit)
+                    run = await self._probe(session, step, sub, lesson, grade, notes, limit,
+                                            cells)
                 else:
                     run = await session.run(step.source, limit)
                     if step.kind == "solution":
                         notes[step.grade_id] = _cell_note(run, opts.cell_timeout)
+                        cells[step.grade_id] = run
                     if run.status not in (DIED, TIMEOUT):
                         replayable.append(step)
                 if self._over_budget(session, grade, steps, index):
@@ -407,7 +431,7 @@ class Grader:
             if step.kind == "probe" and grade.exercises[step.grade_id].status == NOT_RUN:
                 grade.exercises[step.grade_id].message = f"{step.grade_id}: {message}"
 
-    async def _probe(self, session, step, sub, lesson, grade, notes, limit):
+    async def _probe(self, session, step, sub, lesson, grade, notes, limit, cells=None):
         gid = step.grade_id
         prep = self.prepared[gid]
         mx = prep.max_points
@@ -441,29 +465,25 @@ class Grader:
                             f"endless loop?), so it was stopped; no points.{note}")
             return run
         try:
-            outcomes = read_outcomes(run, nonce, len(cases))
-        except ProbeError as err:
-            if err.tampered:
-                set_(TAMPERED, f"{gid}: the result of the check was tampered with: {err}; "
-                               f"no points.{note}")
-            else:
-                set_(NOT_VERIFIED, f"{gid}: your result could not be verified: {err}; no "
-                                   f"points.{note}")
+            status, message, points, result = await _off_loop(
+                _judge, prep, run, nonce, cases, note)
+        except asyncio.TimeoutError:
+            set_(NOT_VERIFIED, f"{gid}: judging your result took longer than "
+                               f"{ANALYSIS_SECONDS:g} s, so it was stopped; no points.{note}")
             return run
-        try:
-            result = evaluate(prep.exercise, outcomes, cases, n_visible=len(prep.cases))
-        except Exception as err:
-            set_(EX_GRADER_ERROR, f"{gid}: the grader could not judge this result "
-                                  f"({type(err).__name__}: {err}); no points.")
-            return run
-        message = result.message if result.status == PASSED else result.message + note
-        set_(result.status, message, float(result.points))
-        if result.forbidden:   # seen while the code ran: the integrity column says so too
+        if status == NOT_ATTEMPTED:
+            status, message = _unfinished_cell(gid, prep.exercise, (cells or {}).get(sol_id),
+                                               (cells or {}).get("syntax", {}).get(sol_id),
+                                               self.options.cell_timeout, status, message)
+        set_(status, message, points)
+        if result is not None and result.forbidden:
+            # seen while the code ran: the integrity column says so too
             grade.exercises[gid].flags.append(
                 f"calls {', '.join(result.forbidden)} while it runs (what the exercise "
                 "asks to write, or a method its text rules out)")
-        grade.exercises[gid].finding, grade.exercises[gid].mistakes = \
-            result.finding, list(result.mistakes)
+        if result is not None:
+            grade.exercises[gid].finding, grade.exercises[gid].mistakes = \
+                result.finding, list(result.mistakes)
         return run
 
     # ------------------------------------------------------------------ many submissions
@@ -495,6 +515,57 @@ class Grader:
             return grade
 
         return await asyncio.gather(*(one(p, n) for p, n in items))
+
+
+async def _off_loop(func, *args):
+    """``func(*args)`` in a worker thread, abandoned (asyncio.TimeoutError) after
+    ANALYSIS_SECONDS: the event loop keeps timing the other kernels meanwhile."""
+    return await asyncio.wait_for(asyncio.to_thread(func, *args), ANALYSIS_SECONDS)
+
+
+def _judge(prep, run, nonce, cases, note):
+    """Decode and judge a probe's output (in a worker thread): (status, message, points,
+    judge Result or None). Every malformed result is "tampered" with its reason."""
+    gid = prep.gid
+    try:
+        outcomes = read_outcomes(run, nonce, len(cases))
+    except ProbeError as err:
+        if err.tampered:
+            return (TAMPERED, f"{gid}: the result of the check was tampered with: {err}; "
+                              f"no points.{note}", 0.0, None)
+        return (NOT_VERIFIED, f"{gid}: your result could not be verified: {err}; no "
+                              f"points.{note}", 0.0, None)
+    try:
+        result = evaluate(prep.exercise, outcomes, cases, n_visible=len(prep.cases))
+    except Exception as err:
+        sys.stderr.write(f"gdlab grade: judging {gid} failed:\n"
+                         + "".join(traceback.format_exception(err))[-4000:])
+        return (EX_GRADER_ERROR, f"{gid}: the grader could not judge this result "
+                                 f"({type(err).__name__}); no points. Please tell the course "
+                                 "staff.", 0.0, None)
+    message = result.message if result.status == PASSED else result.message + note
+    return result.status, message, float(result.points), result
+
+
+def _unfinished_cell(gid, exercise, run, syntax, cell_timeout, status, message):
+    """The status and message of an exercise whose target was never defined because its
+    solution cell timed out or did not parse ("timed out", "syntax error"); else the
+    judge's own."""
+    target = f"`{exercise.target}`"
+    # The kernel's word decides (IPython accepts magics that Python's parser does not);
+    # the grader's own parse of the cell gives the line.
+    if run is not None and run.ename in ("SyntaxError", "IndentationError", "TabError"):
+        line, what = syntax if syntax is not None else (0, run.evalue[:200])
+        where = f" on line {line}" if line else ""
+        return SYNTAX_ERROR, (f"{gid}: your solution cell has a syntax error{where} "
+                              f"({what}), so none of it ran and {target} was never defined; "
+                              "no points. Fix that line and run the cell again.")
+    if run is not None and run.status == TIMEOUT:
+        return TIMED_OUT, (f"{gid}: your solution cell ran longer than {cell_timeout:g} s "
+                           f"and was stopped before {target} was defined (an endless loop "
+                           "at the top level of the cell?); no points. Make the cell "
+                           "finish, then check it again.")
+    return status, message
 
 
 def _cell_note(run, cell_timeout):

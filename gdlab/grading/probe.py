@@ -22,7 +22,7 @@ import secrets
 from gdlab.checks import encode as _encode
 from gdlab.checks import runner as _runner
 from gdlab.checks import traceback_line as _traceback_line
-from gdlab.checks.encode import to_jsonable
+from gdlab.checks.encode import PROBE_BUDGET, RESULT_BUDGET, decoded_size, to_jsonable
 from gdlab.checks.registry import Ref
 
 __all__ = ["ProbeError", "case_spec", "make_probe", "parse_probe_output", "read_outcomes",
@@ -117,8 +117,8 @@ def make_probe(spec_json, nonce):
 def parse_probe_output(text, nonce):
     """The JSON payload printed by the probe with this nonce.
 
-    Raises :class:`ProbeError` when there is no complete block, more than one block (a
-    forged copy), or the block is not JSON.
+    Raises :class:`ProbeError` when there is no complete block or more than one block (a
+    forged copy); the payload is read by :func:`read_outcomes`.
     """
     begin, end = _BEGIN.format(nonce), _END.format(nonce)
     n_begin, n_end = text.count(begin), text.count(end)
@@ -133,21 +133,64 @@ def parse_probe_output(text, nonce):
     stop = text.index(end)
     if stop < start:
         raise ProbeError("the probe output is garbled (end marker before the start)")
-    payload = text[start:stop]
+    return text[start:stop]
+
+
+def _mb(n):
+    return f"{n / 2**20:.0f} MB"
+
+
+def payload_limit(n_cases):
+    """The longest payload an honest probe prints for ``n_cases`` cases: each value is
+    at most ``runner.MAX_VALUE_CHARS`` of JSON, plus a few short texts per case."""
+    return max(n_cases, 1) * (_runner.MAX_VALUE_CHARS + 16_384) + 1024
+
+
+def decode_outcomes(payload, n_cases):
+    """The outcomes in a probe's payload, each value checked against the budgets
+    (``encode.RESULT_BUDGET`` per result, ``PROBE_BUDGET`` per probe) before anything is
+    built. Raises ProbeError (tampered) for anything an honest probe never prints; every
+    failure to parse (ValueError, RecursionError, OverflowError, MemoryError ...) is one."""
+    from gdlab.checks.judge import Outcome
+    if len(payload) > payload_limit(n_cases):
+        raise ProbeError(f"the result block is {len(payload)} characters long, more than "
+                         f"an honest check prints for {n_cases} cases")
     try:
-        json.loads(payload)
-    except json.JSONDecodeError as err:
-        raise ProbeError(f"the probe output is not valid JSON ({err.msg})") from None
-    return payload
+        data = json.loads(payload)
+        if not isinstance(data, dict) or "outcomes" not in data:
+            raise ValueError("no 'outcomes' key")
+        if data["outcomes"] is None:
+            return None
+        if not isinstance(data["outcomes"], list):
+            raise ValueError("'outcomes' is not a list")
+        total = 0
+        for i, item in enumerate(data["outcomes"]):
+            value = item.get("value") if isinstance(item, dict) else None
+            size = decoded_size(value, RESULT_BUDGET)
+            total += size
+            if size > RESULT_BUDGET or total > PROBE_BUDGET:
+                raise ProbeError(f"the result of case {i + 1} would take more than "
+                                 f"{_mb(min(size, total))} once decoded (limits: "
+                                 f"{_mb(RESULT_BUDGET)} per result, {_mb(PROBE_BUDGET)} per "
+                                 "check)")
+        outcomes = [Outcome.from_jsonable(o) for o in data["outcomes"]]
+    except ProbeError:
+        raise
+    except BaseException as err:  # noqa: B036 - any failure to parse means a forged block
+        if isinstance(err, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise ProbeError(f"the result is not well-formed ({type(err).__name__}: "
+                         f"{str(err)[:200]})") from None
+    return outcomes
 
 
 def read_outcomes(run, nonce, n_cases):
     """The outcomes (a list of ``n_cases`` Outcome, or None for "target not defined") in a
     probe cell's run (an ``executor.CellRun``). Raises :class:`ProbeError`: tampered for
     output over the cap, a missing, duplicated or truncated block, bad JSON, a wrong
-    structure or a value over the size limits; not tampered when the probe did not finish
-    (its cell raised before printing)."""
-    from gdlab.checks.judge import decode_probe
+    structure, a value over the size budgets, a call that was interrupted, or a block from
+    a cell that raised (an honest probe prints its block last and never raises after it);
+    not tampered when the probe did not finish (its cell raised before printing)."""
     if run.truncated:
         raise ProbeError("more output than the grader keeps was printed while your code "
                          "was checked, so the result could be cut or pushed out")
@@ -158,11 +201,14 @@ def read_outcomes(run, nonce, n_cases):
             raise ProbeError(f"the check could not run ({run.ename}: {run.evalue[:300]})",
                              tampered=False) from None
         raise
-    try:
-        outcomes = decode_probe(payload)
-    except (ValueError, TypeError, KeyError, RecursionError, OverflowError) as err:
-        raise ProbeError(f"the result is not well-formed ({type(err).__name__}: "
-                         f"{str(err)[:200]})") from None
+    if run.ename:
+        raise ProbeError(f"a result block was printed, but the check then stopped with "
+                         f"{run.ename[:80]}")
+    outcomes = decode_outcomes(payload, n_cases)
+    stopped = [o for o in outcomes or () if o.status == "interrupted"]
+    if stopped:
+        raise ProbeError(f"your code raised {stopped[0].error_type} while it was checked, "
+                         "which stops the check")
     if outcomes is not None and len(outcomes) != n_cases:
         raise ProbeError(f"the result holds {len(outcomes)} outcomes for {n_cases} cases")
     return outcomes

@@ -198,7 +198,8 @@ def _with(**changes):
 EXPECTED = {
     "solution": ("graded", 6, FULL),
     "infinite_loop": ("graded", 4, _with(**{"98-double": (0, "timed out")})),
-    "hung_cell": ("graded", 3, _with(**{"98-norm": (0, "not attempted")})),
+    # issue 20: a top-level loop is "timed out", no longer "not attempted"
+    "hung_cell": ("graded", 3, _with(**{"98-norm": (0, "timed out")})),
     "kernel_exit": ("graded", 4, _with(**{"98-double": (0, "kernel died")})),
     "exception": ("graded", 4, _with(**{"98-double": (0, "failed")})),
     "deleted_checks": ("graded", 6, FULL),
