@@ -134,3 +134,16 @@ def test_10_pure_newton_first_step_raises_f_on_himmelblau():
     h = minimize(hb, np.array([-0.6, -0.6]), gdlab.optim.Newton(), steps=40)
     assert (round(h.loss[0], 2), round(h.loss[1], 2)) == (178.76, 181.59)
     assert np.linalg.eigvalsh(hb.hess(h.x)).max() < 0
+
+
+def test_10_damped_newton_converges_only_linearly_near_the_minimum():
+    """10 c027 (review: 'near the minimum it converges only linearly' was not shown): with
+    delta0 = 30 and a line search, the error near the minimum shrinks by the constant factor
+    0.30 per step, delta / (lambda_min + delta) at the minimum, not quadratically."""
+    hb = gdlab.objectives.himmelblau()
+    h = minimize(hb, np.array([-0.6, -0.6]), gdlab.optim.Newton(damping=30.0, line_search=True),
+                 steps=40)
+    err = np.linalg.norm(h.path - h.x, axis=1)
+    ratios = err[9:16] / err[8:15]
+    assert np.all(np.abs(ratios - 0.30) < 0.01)
+    assert round(30 / (np.linalg.eigvalsh(hb.hess(h.x)).min() + 30), 2) == 0.30
