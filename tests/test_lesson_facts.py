@@ -776,6 +776,9 @@ def test_09_sgd_minus_adam_over_five_seeds(diabetes_net):
     assert round(diff.mean(), 3) == 0.021 and round(diff.std(ddof=1), 3) == 0.020
     assert int(np.sum(diff > 0)) == 4
     assert (round(val["adam"][0], 3), round(val["sgd"][0], 3)) == (0.505, 0.542)
+    # c038/c039 (review): predicting the training mean scores 0.95; Adam about half of it
+    y_val = diabetes_net[5]
+    assert round(np.mean(y_val ** 2), 2) == 0.95 and 0.45 < val["adam"].mean() / 0.95 < 0.55
 
 
 def test_09_small_batches_overfit_more_than_their_noise_alone_explains(diabetes_net):
