@@ -173,14 +173,15 @@ exercise(
 # --------------------------------------------------------------------------- 09-stop-rule
 # Before the table of section 3 runs, the learner predicts from a printed trace which rule
 # stops farthest from Rosenbrock's minimum, and why. The point: the relative change measures
-# the RATE of progress (about 0.15 % per step all along the valley), not the distance.
+# the RATE of progress (0.14 % to 0.72 % per step along the valley, median 0.15 %),
+# not the distance.
 choice_exercise(
     id="09-stop-rule", lesson="09", title="Which stopping rule fires farthest from the minimum?",
     target="farthest_stop", points=2, right="C",
     wrong={
         "A": "A is wrong. A small gradient far away would fool the gradient-norm rule, but "
-             "here the gradient stays near 2 all along the valley (the trace: 1.9 at step 20, "
-             "1.9 at step 100) and falls to 1e-3 only near the end of the run, at about 0.003 "
+             "here the gradient is 1.9 at steps 20 and 100 and still 0.37 at step 1000 (the "
+             "trace), and falls to 1e-3 only near the end of the run, at about 0.003 "
              "from (1, 1). Of the three tolerances, the gradient rule waits longest.",
         "B": "B is wrong. In the valley f falls by about 6e-3 per step (the trace at steps "
              "20 and 100), thousands of times more than 1e-6. The change drops below 1e-6 "
@@ -290,8 +291,9 @@ def _compare_grid(got, expected, case):
         i = chosen[0]
         if not np.isfinite(exp_losses[i]):
             return (f"You chose lr = {g_lr:g}, whose run DIVERGED (loss {exp_losses[i]}). "
-                    "np.argmin returns the position of a nan if there is one, and "
-                    "comparisons with nan are always False: keep only the finite losses "
+                    "np.argmin returns the position of the first nan if there is one, and "
+                    "Python's min answers differently depending on where the nan stands: "
+                    "keep only the finite losses "
                     "(np.isfinite) before taking the minimum, so a diverged run never wins.")
         finite = np.isfinite(exp_losses)
         if exp_losses[i] == np.max(exp_losses[finite]):
