@@ -18,7 +18,7 @@ def _verdict(exercise_id, cases=None, **namespace):
     if cases is None:
         return evaluate(ex, decode_probe(probe(ex, namespace)))
     target = namespace[ex.target]
-    return evaluate(ex, [_run_one(target, c) for c in cases], cases=cases)
+    return evaluate(ex, [_run_one(target, c, ()) for c in cases], cases=cases)
 
 
 def test_verdict_has_a_borderline_band_not_a_knife_edge():

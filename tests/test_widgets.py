@@ -148,6 +148,8 @@ def test_without_ipympl_the_layout_shows_the_fix_and_static_figures_still_work(m
 
     monkeypatch.setattr(_canvas, "_ipympl_canvas_class", missing)
     monkeypatch.setattr(kernel_setup, "platform", lambda: "jupyter")
+    # ipympl really missing (not merely no page attached): the fix is an install
+    monkeypatch.setattr(kernel_setup, "_widget_packages_installed", lambda: False)
     box = widgets.descent_1d(lr=0.5)
     dash = box.dashboard
     assert not dash.canvas.live
