@@ -50,7 +50,7 @@ def simplicity(question, config):
     if question == "schedule":
         return _SCHEDULE_ORDER.index(c["schedule"])
     if question == "batch size":   # full batch, then larger batches before smaller ones
-        return 0.0 if c["batch_size"] is None else 2.0 - 1.0 / c["batch_size"]
+        return 0.0 if c["batch_size"] is None else 1.0 + 1.0 / c["batch_size"]
     if question == "model":
         return _MODEL_ORDER.index(c["model"])
     raise ValueError(f"no simplicity order for question {question!r}")
