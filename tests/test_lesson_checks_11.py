@@ -255,8 +255,21 @@ def _batch_record(choice):
     return lambda: record
 
 
+def _chain_record():
+    # batch 128 keeps the 128-vs-32 tie, then loses (a tie) to the full batch in the next,
+    # last batch-size decision: 'final' follows that last one (the judge asked it to follow
+    # every decision, so a learner's chain of comparisons could never pass)
+    record = _record()()
+    first = _pair("batch size", _B128, _B32, "a")
+    at = next(i for i, d in enumerate(record["decisions"]) if d["question"] == "batch size")
+    record["decisions"].insert(at, first)
+    return lambda: record
+
+
 RIGHT += [("11-decisions", "a batch-size tie kept by the larger batch",
-           {"decision_record": _batch_record("a")})]
+           {"decision_record": _batch_record("a")}),
+          ("11-decisions", "a chain of batch-size decisions; final follows the last",
+           {"decision_record": _chain_record()})]
 WRONG += [("11-decisions", {"decision_record": _batch_record("b")},
            "broken toward the more complex candidate")]
 test_right_answer_passes, test_wrong_answer_names_its_mistake = table_tests(RIGHT, WRONG)

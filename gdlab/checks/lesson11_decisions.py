@@ -20,8 +20,8 @@ from gdlab.capstone import evaluate_config, load_split, validate_config
 from gdlab.grids import best_on_grid
 
 QUESTIONS = ("scaling", "learning rate", "optimizer", "schedule", "batch size", "model")
-#: the configuration keys each question decides (the final configuration must agree with
-#: the chosen candidate on them)
+#: the configuration keys each question decides (the final configuration must agree on them
+#: with the candidate chosen by the last decision on that question)
 KEYS = {"scaling": ("standardize", "scale_target"), "optimizer": ("optimizer", "momentum", "nesterov"),
         "schedule": ("schedule",), "batch size": ("batch_size",), "model": ("model",),
         "learning rate": ("lr",)}
@@ -242,7 +242,11 @@ def _assess_json(text):
                       f"{where}: the difference {mean:+.4f} is within two standard errors "
                       f"({se:.4f}), a tie, and a tie goes to the simpler candidate; you chose "
                       f"the more complex one.")
-    for i, d in enumerate(decisions):
+    # The last decision on each question is the one 'final' must follow: section 4 takes
+    # each decision from the choices before it, so a later one (a new rate grid for the
+    # optimizer that won, the next rival of the current champion) replaces an earlier one.
+    last = {d["question"]: (i, d) for i, d in enumerate(decisions)}
+    for i, d in sorted(last.values(), key=lambda pair: pair[0]):
         chosen = {"lr": d["choice"]} if d["question"] == "learning rate" else d[d["choice"]]
         off = [k for k in KEYS[d["question"]] if chosen[k] != final[k]]
         if off:
