@@ -243,7 +243,42 @@ WRONG += [
     ("11-decisions", {"decision_record": lambda: {"decisions": [], "final": dict(_GD)}},
      "list of 1 to 12 decisions"),
 ]
+# Review of issue 18 item 4: the judge ranked batch sizes by 2 - 1/B, so batch 1 counted as
+# simpler than 128, against section 4's 'full batch, then larger batches before smaller ones'.
+# Batch 128 (8 epochs) against batch 32 (2 epochs) is a tie on _SEEDS (+0.011 +- 0.046).
+_B128, _B32 = {**_GD, "batch_size": 128, "epochs": 8}, {**_GD, "batch_size": 32, "epochs": 2}
+
+
+def _batch_record(choice):
+    record = _record(**{"batch size": _pair("batch size", _B128, _B32, choice)})()
+    record["final"] = dict(_B128 if choice == "a" else _B32)
+    return lambda: record
+
+
+def _chain_record():
+    # batch 128 keeps the 128-vs-32 tie, then loses (a tie) to the full batch in the next,
+    # last batch-size decision: 'final' follows that last one (the judge asked it to follow
+    # every decision, so a learner's chain of comparisons could never pass)
+    record = _record()()
+    first = _pair("batch size", _B128, _B32, "a")
+    at = next(i for i, d in enumerate(record["decisions"]) if d["question"] == "batch size")
+    record["decisions"].insert(at, first)
+    return lambda: record
+
+
+RIGHT += [("11-decisions", "a batch-size tie kept by the larger batch",
+           {"decision_record": _batch_record("a")}),
+          ("11-decisions", "a chain of batch-size decisions; final follows the last",
+           {"decision_record": _chain_record()})]
+WRONG += [("11-decisions", {"decision_record": _batch_record("b")},
+           "broken toward the more complex candidate")]
 test_right_answer_passes, test_wrong_answer_names_its_mistake = table_tests(RIGHT, WRONG)
+
+
+def test_batch_sizes_rank_full_then_larger_before_smaller():
+    from gdlab.checks.lesson11_decisions import simplicity
+    ranks = [simplicity("batch size", {**_GD, "batch_size": b}) for b in (None, 128, 32, 8, 1)]
+    assert ranks == sorted(ranks) and len(set(ranks)) == 5, ranks
 
 
 def test_naive_standard_error_in_a_record_does_not_reproduce():

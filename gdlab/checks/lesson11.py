@@ -308,7 +308,8 @@ def _lr_decision(grid):
 
 
 def _reference_record():
-    """The course's own record (the solution notebook's): each decision over splits 20-27."""
+    """A record like the solution notebook's, over splits 20-27: one decision per question (a
+    subset of the notebook's, with the course's candidate as a), leading to REFERENCE_CONFIG."""
     decisions = [
         _paired_decision("scaling", _GD, {**_GD, "standardize": False, "lr": 1e-5}),
         _lr_decision([0.03, 0.06, 0.1, 0.15, 0.2]),
