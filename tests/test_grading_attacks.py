@@ -120,3 +120,15 @@ def test_integrity_flags_point_a_human_at_the_attacks(graded):
             assert all(f.startswith("similar to") for f in ex.flags), ex.flags
     double = graded.grades["00b_honest"].exercises["98-double"].flags
     assert any("01b_honest.ipynb (1.00)" in f for f in double), double
+
+
+def test_every_module_of_the_answer_key_is_masked():
+    """The key_from_package attack found gdlab/checks/lesson11_decisions.py readable in the
+    sandbox (the masks covered lessonNN.py only): every module whose name starts with a
+    lesson's number holds answer-key code and must be masked."""
+    from gdlab.grading.sandbox import _gdlab_dir, _key_files
+    checks = _gdlab_dir() / "checks"
+    masked, _ = _key_files(_gdlab_dir())
+    key_modules = sorted(p for p in checks.glob("lesson*.py"))
+    assert key_modules and masked == key_modules
+    assert checks / "lesson11_decisions.py" in masked

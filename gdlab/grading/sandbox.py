@@ -8,7 +8,7 @@ Every grading kernel is started as ``bwrap <options> -- python -c LAUNCHER ...``
   grader), and it has no network at all (only loopback);
 * a file system made of read-only binds of the system (``/usr``), the Python environment
   (``sys.base_prefix``, ``sys.prefix``) and the ``gdlab`` package, with the answer key
-  masked (``gdlab/checks/lessonNN.py`` appear empty, their byte code is hidden): no
+  masked (``gdlab/checks/lessonNN*.py`` appear empty, their byte code is hidden): no
   ``solutions/``, no other submission, no output folder, no home directory;
 * private, size-capped ``/tmp``, ``/dev/shm`` and working folder (tmpfs, gone with the
   sandbox; their pages also count against the submission's memory budget, budget.py);
@@ -71,9 +71,10 @@ def _gdlab_dir():
 
 
 def _key_files(package_dir):
-    """Files that hold the answer key: the lesson exercise modules and their byte code."""
+    """Files that hold the answer key: the lesson exercise modules (lessonNN.py and the
+    modules of their judges, such as lesson11_decisions.py) and their byte code."""
     checks = package_dir / "checks"
-    files = sorted(checks.glob("lesson[0-9][0-9].py"))
+    files = sorted(checks.glob("lesson[0-9][0-9]*.py"))
     cache = checks / "__pycache__"
     return files, (cache if cache.is_dir() else None)
 
