@@ -8,7 +8,7 @@ import pytest
 
 from gdlab.grading import GradeOptions, grade_submissions
 from grading_gallery import attacks
-from grading_gallery.lesson import build_course, load, save
+from grading_gallery.lesson import attacker_honest_blank, build_course, load
 from grading_gallery.sandbox import require_sandbox
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,8 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("attacks")
     sol, lesson = build_course(root)
     nb, blank = load(sol), load(lesson)
-    paths = []
-    for i, name in enumerate(attacks.ATTACKS):
-        paths.append(save(attacks.build(nb, name), root / "subs" / f"{i:02d}a_{name}.ipynb"))
-        paths.append(save(nb, root / "subs" / f"{i:02d}b_honest.ipynb"))
-        paths.append(save(blank, root / "subs" / f"{i:02d}c_blank.ipynb"))
+    paths = attacker_honest_blank(root / "subs", {name: attacks.build(nb, name)
+                                                   for name in attacks.ATTACKS}, nb, blank)
     res = grade_submissions(paths, root / "out", lessons_dir=root / "lessons",
                             options=OPTIONS, progress=False)
     res.grades = {Path(name).stem: g for name, g in res.grades.items()}

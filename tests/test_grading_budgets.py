@@ -20,7 +20,7 @@ from gdlab.grading.cli import main as grade_main
 from gdlab.grading.executor import KernelSession, grading_tmpdir
 from gdlab.grading.seccomp import BLOCKED, seccomp_program
 from grading_gallery import budgets
-from grading_gallery.lesson import build_course, load, save
+from grading_gallery.lesson import attacker_honest_blank, build_course, load
 from grading_gallery.sandbox import require_sandbox
 
 OPTIONS = GradeOptions(cell_timeout=30, notebook_timeout=180, jobs=2)
@@ -212,11 +212,8 @@ def gallery(tmp_path_factory):
     root = tmp_path_factory.mktemp("budgets")
     sol, lesson = build_course(root)
     nb, blank = load(sol), load(lesson)
-    paths = []
-    for i, name in enumerate(budgets.ATTACKS):
-        paths.append(save(budgets.build(nb, name), root / "subs" / f"{i}a_{name}.ipynb"))
-        paths.append(save(nb, root / "subs" / f"{i}b_honest.ipynb"))
-        paths.append(save(blank, root / "subs" / f"{i}c_blank.ipynb"))
+    paths = attacker_honest_blank(root / "subs", {name: budgets.build(nb, name)
+                                                   for name in budgets.ATTACKS}, nb, blank, pad=1)
     Path("/proc/self/clear_refs").write_text("5")   # restart the peak (VmHWM) here
     sampler = _Sampler()
     sampler.start()

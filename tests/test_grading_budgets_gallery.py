@@ -9,7 +9,7 @@ import pytest
 
 from gdlab.grading import GradeOptions, grade_submissions
 from grading_gallery import result_budgets as budgets
-from grading_gallery.lesson import build_course, load, save, with_solution
+from grading_gallery.lesson import attacker_honest_blank, build_course, load, with_solution
 from grading_gallery.sandbox import require_sandbox
 
 pytestmark = pytest.mark.slow
@@ -25,12 +25,9 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("budgets")
     sol, lesson = build_course(root)
     nb, blank = load(sol), load(lesson)
-    paths = []
-    for i, name in enumerate(budgets.ROWS):
-        paths.append(save(with_solution(nb, "98-double-solution", budgets.ROWS[name]),
-                          root / "subs" / f"{i:02d}a_{name}.ipynb"))
-        paths.append(save(nb, root / "subs" / f"{i:02d}b_honest.ipynb"))
-        paths.append(save(blank, root / "subs" / f"{i:02d}c_blank.ipynb"))
+    paths = attacker_honest_blank(root / "subs", {
+        name: with_solution(nb, "98-double-solution", source)
+        for name, source in budgets.ROWS.items()}, nb, blank)
     link = root / "subs" / "99a_symlink.ipynb"
     link.symlink_to(sol)       # issue 20: a link to the solutions was graded 3/3
     paths.append(link)

@@ -113,6 +113,19 @@ def save(nb, path):
     return path
 
 
+def attacker_honest_blank(folder, attacked, honest, blank, *, pad=2):
+    """Save each attack followed by an honest and a blank submission (the order the gallery
+    grades them in, so an attack's effect on the next submissions shows): ``attacked`` maps
+    a name to its notebook; files are ``{i}a_{name}``, ``{i}b_honest``, ``{i}c_blank``."""
+    paths = []
+    for i, (name, nb) in enumerate(attacked.items()):
+        n = f"{i:0{pad}d}"
+        paths += [save(nb, Path(folder) / f"{n}a_{name}.ipynb"),
+                  save(honest, Path(folder) / f"{n}b_honest.ipynb"),
+                  save(blank, Path(folder) / f"{n}c_blank.ipynb")]
+    return paths
+
+
 def grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
